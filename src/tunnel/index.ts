@@ -1,0 +1,44 @@
+// Public tunnel surface for `serve --tunnel`: one function that returns a plain handle. Internals live in the other
+// files of this folder. Deliberately no untun, listhen or `cloudflared` npm package (see cloudflared-log.ts and
+// STACK.md: untun crashes its host on close, the npm package mistakes api.trycloudflare.com for the tunnel URL).
+
+import { openNgrok } from "./ngrok.js";
+import { openCloudflared } from "./supervisor.js";
+
+export { TunnelError, type TunnelErrorCode } from "./errors.js";
+export { checkStreaming } from "./check-streaming.js";
+
+export type TunnelProvider = "cloudflared" | "ngrok";
+
+export interface TunnelOptions {
+  provider: TunnelProvider;
+  /** Local room port; the tunnel targets http://127.0.0.1:PORT. */
+  port: number;
+  /** From --cloudflared; then AGENT_CHAT_CLOUDFLARED, PATH, node_modules/cloudflared/bin. */
+  cloudflaredPath?: string;
+  /** Default 30_000. */
+  startTimeoutMs?: number;
+  /** Human progress lines (the caller prints them on stderr). */
+  log?: (line: string) => void;
+  /** A new public URL is ready after an automatic restart (`tunnel.url` is already updated): reprint the invite. */
+  onUrl?: (url: string) => void;
+  /** The tunnel process died while the room runs; a restart is being attempted. */
+  onDown?: (reason: string) => void;
+}
+
+export interface Tunnel {
+  provider: TunnelProvider;
+  /** The current public URL (changes after an automatic restart; see onUrl). */
+  url: string;
+  /** Stops the tunnel; resolves once its process is gone. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a public tunnel to the local room. Rejects with a TunnelError (code NO_BINARY, NO_TOKEN, START_FAILED,
+ * TIMEOUT or EXITED) whose message says what failed and what to do; the room itself is never affected.
+ */
+export function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
+  if (opts.provider === "ngrok") return openNgrok(opts);
+  return openCloudflared(opts);
+}

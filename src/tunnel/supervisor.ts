@@ -1,0 +1,97 @@
+// A cloudflared tunnel that lives as long as the room: if cloudflared dies while the room runs, say so at once
+// (onDown), start a new one with backoff, and hand over its URL (onUrl) — a quick tunnel's URL changes every time.
+
+import { describeExit, startCloudflared, type CloudflaredRun } from "./cloudflared.js";
+import { findCloudflared } from "./find-binary.js";
+import type { Tunnel, TunnelOptions } from "./index.js";
+
+/** cloudflared drains for up to 30 s on SIGINT by default; a closing room does not wait that long. */
+export const STOP_GRACE_MS = 3000;
+/** Delays before each restart attempt; bounded, since a quick tunnel that keeps dying will not recover by itself. */
+export const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
+
+export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
+  const log = opts.log ?? (() => {});
+  const bin = findCloudflared(opts.cloudflaredPath);
+  const closing = new AbortController();
+  const start = () =>
+    startCloudflared({
+      bin,
+      port: opts.port,
+      timeoutMs: opts.startTimeoutMs ?? 30_000,
+      graceMs: STOP_GRACE_MS,
+      log,
+      signal: closing.signal,
+    });
+
+  log(`cloudflared: starting a quick tunnel to http://127.0.0.1:${opts.port} (${bin})`);
+  let current: CloudflaredRun = await start();
+  current.process.unref();
+
+  let closed: Promise<void> | undefined;
+  let restarting: Promise<void> | undefined;
+  const tunnel: Tunnel = {
+    provider: "cloudflared",
+    url: current.url,
+    close: () =>
+      (closed ??= (async () => {
+        closing.abort();
+        // A restart in flight stops its own half-started cloudflared on abort; wait for that too.
+        await Promise.all([current.process.stop(), restarting]);
+      })()),
+  };
+
+  const watch = (run: CloudflaredRun) => {
+    void run.process.exited.then(async (exit) => {
+      if (closing.signal.aborted || run !== current) return;
+      const why = `cloudflared ${describeExit(exit)}${run.tail.length ? `: ${run.tail[run.tail.length - 1]}` : ""}`;
+      if (exit.stoppedBy) {
+        log(`${why}. Not restarting it: it was stopped on purpose. The room keeps running locally.`);
+        return;
+      }
+      opts.onDown?.(why);
+      log(`${why}. The public URL ${run.url} no longer works; starting a new tunnel…`);
+      restarting = restart();
+    });
+  };
+
+  const restart = async () => {
+    for (const [i, delay] of RESTART_DELAYS_MS.entries()) {
+      if (!(await sleep(delay, closing.signal))) return;
+      try {
+        const next = await start();
+        next.process.unref();
+        current = next;
+        tunnel.url = next.url;
+        log(`cloudflared: tunnel is back at ${next.url}`);
+        watch(next);
+        opts.onUrl?.(next.url);
+        return;
+      } catch (err) {
+        if (closing.signal.aborted) return;
+        log(`cloudflared: restart ${i + 1}/${RESTART_DELAYS_MS.length} failed: ${(err as Error).message}`);
+      }
+    }
+    log("cloudflared: giving up on the tunnel. The room keeps running locally; restart serve with --tunnel for a new public URL.");
+  };
+
+  watch(current);
+  return tunnel;
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. Unref'd: a pending restart never keeps the host up. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    timer.unref();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
