@@ -1,0 +1,149 @@
+// Start a room server: the room, its transports, the route table, and a Node HTTP server with the limits that
+// protect it (connections, slow clients). Returns a plain handle.
+import { createServer, type Server } from "node:http";
+import type { Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { toNodeHandler } from "h3";
+import { RoomError } from "../errors.js";
+import { createRoom, type Room } from "../room/index.js";
+import { defaultRoomOptions, type RoomOptions } from "../types.js";
+import { createAuth, newHostToken } from "./auth.js";
+import { createPollHub } from "./poll.js";
+import { createRoutes } from "./routes.js";
+import { createSseHub } from "./sse.js";
+import { loadPublic } from "./static.js";
+
+export interface ServerOptions extends RoomOptions {
+  /** 0 picks a free port. @default 8765 */
+  port: number;
+  /** @default "0.0.0.0" */
+  host: string;
+  password: string;
+  /** @default a fresh random token */
+  hostToken?: string;
+  /** @default 65536 */
+  maxBodyBytes: number;
+  /** Open connections (streams, polls, keep-alive sockets) before new ones get 503. @default 10000 */
+  maxConnections: number;
+  /** Unread SSE output per subscriber before it is dropped (it resumes losslessly). @default 1048576 */
+  maxBufferBytes: number;
+  /** Failed password attempts per address per minute (10x that overall). @default 10 */
+  authFailPerMinute: number;
+  /** @default 15000 */
+  keepaliveMs: number;
+  /** Trust the tunnel's client-address header from loopback connections. @default false */
+  trustProxy: boolean;
+  /** Where the web UI's files are. @default the package's public/ */
+  publicDir?: string;
+  /** Human log lines (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+export const defaultServerOptions: Omit<ServerOptions, "password"> = {
+  ...defaultRoomOptions,
+  port: 8765,
+  host: "0.0.0.0",
+  maxBodyBytes: 64 * 1024,
+  maxConnections: 10_000,
+  maxBufferBytes: 1024 * 1024,
+  authFailPerMinute: 10,
+  keepaliveMs: 15_000,
+  trustProxy: false,
+};
+
+export interface RoomServer {
+  room: Room;
+  port: number;
+  /** http://127.0.0.1:PORT (or the bound host) */
+  url: string;
+  hostToken: string;
+  /** The URL the invite names (a tunnel's public URL, a LAN URL…). */
+  setInviteUrl(url: string): void;
+  inviteUrl(): string;
+  close(): Promise<void>;
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL("../../public", import.meta.url));
+
+export async function startRoomServer(partial: Partial<ServerOptions> & { password: string }): Promise<RoomServer> {
+  const o: ServerOptions = { ...defaultServerOptions, ...partial };
+  const log = o.log ?? (() => {});
+  const room = createRoom(o);
+  const hostToken = o.hostToken ?? newHostToken();
+  const sse = createSseHub(room, o);
+  const polls = createPollHub(room);
+  let inviteUrl = "";
+  const app = createRoutes({
+    room,
+    sse,
+    polls,
+    auth: createAuth(room, { password: o.password, hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy }),
+    files: loadPublic(o.publicDir ?? PUBLIC_DIR),
+    maxBodyBytes: o.maxBodyBytes,
+    inviteUrl: () => inviteUrl,
+    password: o.password,
+    log,
+  });
+  const handler = toNodeHandler(app);
+  const sockets = new Set<Socket>();
+  let closing = false;
+
+  const server: Server = createServer((req, res) => {
+    if (closing || sockets.size > o.maxConnections) {
+      const e = closing
+        ? new RoomError("SHUTTING_DOWN", "The room is shutting down.")
+        : new RoomError("TOO_MANY_CONNECTIONS", `The room has ${o.maxConnections} connections open; retry shortly.`, { retryAfter: 5 });
+      const body = JSON.stringify(e.toJSON());
+      res.writeHead(e.status, { "content-type": "application/json; charset=utf-8", "retry-after": "5", connection: "close" });
+      res.end(body);
+      return;
+    }
+    handler(req, res);
+  });
+  // Slow clients (one byte a second) may not hold a socket forever: headers within 10 s, the whole request in 30 s.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n" + '{"error":{"code":"BAD_REQUEST","message":"Malformed HTTP request."}}');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  const shownHost = o.host === "0.0.0.0" || o.host === "::" ? "127.0.0.1" : o.host.includes(":") ? `[${o.host}]` : o.host;
+  const url = `http://${shownHost}:${port}`;
+  inviteUrl = url;
+
+  let closed: Promise<void> | undefined;
+  return {
+    room,
+    port,
+    url,
+    hostToken,
+    setInviteUrl: (u) => void (inviteUrl = u),
+    inviteUrl: () => inviteUrl,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        // Streams end and pending polls answer first, so clients see a clean end rather than a reset.
+        sse.closeAll();
+        polls.closeAll();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Whatever is still open after the answers went out (a client that never reads) is cut.
+        setTimeout(() => server.closeAllConnections(), 500).unref();
+      });
+      return closed;
+    },
+  };
+}

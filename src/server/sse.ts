@@ -1,0 +1,115 @@
+// Server-Sent Events. One room listener serialises each message into one frame (a Buffer) and writes that same
+// Buffer to every live subscriber: no per-subscriber formatting. A subscriber first replays history from its
+// cursor (in chunks, honouring backpressure) and only then goes live, all in one synchronous step, so no message
+// falls between replay and subscription. A subscriber whose unread output passes `maxBufferBytes` is dropped: it
+// reconnects with Last-Event-ID and loses nothing still in history.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Participant, Room } from "../room/index.js";
+
+interface Client {
+  res: ServerResponse;
+  participant?: Participant;
+  /** Id of the last message written to this client. */
+  cursor: number;
+  /** Replay finished: live frames are written directly. */
+  live: boolean;
+}
+
+const REPLAY_CHUNK = 256;
+const KEEPALIVE = Buffer.from(": keepalive\n\n");
+
+export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferBytes: number }) {
+  const clients = new Set<Client>();
+
+  room.subscribe((msg, json) => {
+    if (!clients.size) return;
+    const frame = Buffer.from(`id: ${msg.id}\nevent: message\ndata: ${json}\n\n`);
+    for (const c of clients) {
+      if (!c.live) continue; // still replaying: it will read this message from history
+      c.cursor = msg.id;
+      c.res.write(frame);
+      if (c.res.writableLength > opts.maxBufferBytes) drop(c);
+    }
+  });
+
+  room.onRemove((p) => {
+    for (const c of clients) {
+      if (c.participant !== p) continue;
+      c.res.end(`event: removed\ndata: ${JSON.stringify({ name: p.name, message: "The host removed you from this room." })}\n\n`);
+      clients.delete(c);
+    }
+  });
+
+  const keepalive = setInterval(() => {
+    for (const c of clients) {
+      c.res.write(KEEPALIVE);
+      if (c.res.writableLength > opts.maxBufferBytes) drop(c);
+    }
+  }, opts.keepaliveMs);
+  keepalive.unref();
+
+  function drop(c: Client) {
+    clients.delete(c);
+    c.res.destroy();
+  }
+
+  /** Write history after c.cursor until caught up, pausing while the socket's buffer is full. */
+  function pump(c: Client) {
+    const h = room.history;
+    while (c.cursor < h.lastId) {
+      const s = h.since(c.cursor, REPLAY_CHUNK);
+      let out = s.reset ? `event: reset\ndata: {"oldest":${h.oldestId},"next":${s.next}}\n\n` : "";
+      let id = s.next - s.items.length;
+      for (const json of s.items) out += `id: ${++id}\nevent: message\ndata: ${json}\n\n`;
+      c.cursor = s.next;
+      if (!c.res.write(out) && c.cursor < h.lastId) {
+        c.res.once("drain", () => clients.has(c) && pump(c));
+        return;
+      }
+    }
+    c.live = true;
+  }
+
+  return {
+    get size() {
+      return clients.size;
+    },
+
+    /** Start a stream. `after` undefined: only messages from now on. Resolves when the client goes away. */
+    open(req: IncomingMessage, res: ServerResponse, after: number | undefined, participant?: Participant): Promise<void> {
+      res.writeHead(200, {
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache, no-transform",
+        Connection: "keep-alive",
+        "X-Accel-Buffering": "no", // prevent nginx-style proxies from buffering the stream
+      });
+      // Headers and a first line at once: clients and proxies see the stream is open before any message.
+      res.write("retry: 2000\n: connected\n\n");
+      const c: Client = { res, participant, cursor: after ?? room.history.lastId, live: false };
+      clients.add(c);
+      if (after !== undefined && after > room.history.lastId) {
+        // A cursor from the future (an earlier room on this port): start over from what this room has.
+        res.write(`event: reset\ndata: {"oldest":${room.history.oldestId},"next":${room.history.oldestId - 1}}\n\n`);
+        c.cursor = room.history.oldestId - 1;
+      }
+      pump(c);
+      if (participant) (participant.connections++, (participant.via = "stream"));
+      return new Promise((resolve) => {
+        req.socket.setTimeout(0);
+        res.on("close", () => {
+          clients.delete(c);
+          if (participant) (participant.connections--, (participant.lastSeen = Date.now()));
+          resolve();
+        });
+      });
+    },
+
+    closeAll() {
+      clearInterval(keepalive);
+      for (const c of clients) c.res.end();
+      clients.clear();
+    },
+  };
+}
+
+export type SseHub = ReturnType<typeof createSseHub>;
