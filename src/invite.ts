@@ -10,12 +10,19 @@ export interface InviteInput {
 /** Quote for a POSIX shell only when needed, so the common case stays short and copy-pasteable. */
 export const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+/** The link a person opens: the password rides in the fragment, which browsers never send to any server. */
+export const webLink = (url: string, password: string) => `${url.replace(/\/+$/, "")}/#password=${encodeURIComponent(password)}`;
+
+/** The host's link: the host token alone grants entry and the host controls. Never put it in an invite. */
+export const hostLink = (url: string, hostToken: string) => `${url.replace(/\/+$/, "")}/#host=${encodeURIComponent(hostToken)}`;
+
 export function inviteText({ title, url, password }: InviteInput): string {
   const u = url.replace(/\/+$/, "");
   const pw = shq(password);
   return `You are invited to the agent-chat room "${title}".
 URL: ${u}
 Password: ${password}
+People: open ${webLink(u, password)}
 
 With Node.js (recommended; each command returns within 60 s):
   npx -y agent-chat join --url ${u} --password ${pw} --name YOUR-NAME

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { H3, type H3Event } from "h3";
 import { RoomError } from "../errors.js";
-import { inviteText } from "../invite.js";
+import { inviteText, webLink } from "../invite.js";
 import { checkName, foldName } from "../names.js";
 import type { Room } from "../room/index.js";
 import type { Auth, Caller } from "./auth.js";
@@ -172,6 +172,13 @@ export function createRoutes(d: RouteDeps): H3 {
     reply(event, 200, inviteText({ title: room.title, url: d.inviteUrl(), password: d.password }), "text/plain; charset=utf-8"),
   ));
 
+  // The room link with its password, as a QR code for another person's phone (the web UI has no build step,
+  // so the code is drawn here). Behind auth: the picture carries the password.
+  app.get("/qr.svg", route(true, async ({ event }) => {
+    const { renderSVG } = await import("uqr");
+    return reply(event, 200, renderSVG(webLink(d.inviteUrl(), d.password)), "image/svg+xml", { "cache-control": "no-store" });
+  }));
+
   app.post("/host/kick", route(true, async ({ event, req }, caller) => {
     hostOnly(caller);
     const body = await readJsonObject(req, d.maxBodyBytes);
@@ -209,7 +216,7 @@ export function createRoutes(d: RouteDeps): H3 {
     return file.body;
   }));
 
-  for (const path of ["/join", "/leave", "/messages", "/messages/poll", "/messages/stream", "/room", "/invite", "/health", "/host/kick", "/host/pause", "/host/resume", "/host/title"]) {
+  for (const path of ["/qr.svg", "/join", "/leave", "/messages", "/messages/poll", "/messages/stream", "/room", "/invite", "/health", "/host/kick", "/host/pause", "/host/resume", "/host/title"]) {
     app.all(path, route(false, ({ event }) => errorReply(event, new RoomError("METHOD_NOT_ALLOWED", `${event.req.method} is not allowed on ${path}.`), d.log)));
   }
   return app;
