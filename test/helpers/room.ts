@@ -1,0 +1,106 @@
+// Shared by every test suite: a real room server on a random loopback port, and a tiny SSE reader whose next()
+// resolves with the next event — so ordering tests read as "post, then expect the next event to be it".
+import { startRoomServer, type RoomServer, type ServerOptions } from "../../src/server/index.js";
+
+export interface TestRoom extends RoomServer {
+  password: string;
+  /** fetch against the room with the password header set */
+  api(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>;
+}
+
+export async function startTestRoom(opts: Partial<ServerOptions> = {}): Promise<TestRoom> {
+  const password = opts.password ?? "test-pass-" + Math.random().toString(36).slice(2, 8);
+  const server = await startRoomServer({ port: 0, host: "127.0.0.1", rateLimit: 0, loopGuard: 0, ...opts, password });
+  return {
+    ...server,
+    password,
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+      else if (!headers.has("x-room-password") && !headers.has("authorization")) headers.set("x-room-password", password);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(init.json);
+      }
+      return fetch(server.url + path, { ...init, headers, body });
+    },
+  };
+}
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Open an SSE stream with fetch and parse it by hand (Node 20 has no EventSource). */
+export async function openStream(url: string, headers: Record<string, string> = {}) {
+  const ac = new AbortController();
+  const res = await fetch(url, { headers, signal: ac.signal });
+  const queue: SseEvent[] = [];
+  const waiters: ((e: SseEvent | undefined) => void)[] = [];
+  let ended = false;
+  const comments: string[] = [];
+  (async () => {
+    const decoder = new TextDecoder();
+    let buf = "";
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        let i;
+        while ((i = buf.indexOf("\n\n")) !== -1) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const ev: SseEvent = { event: "message", data: "" };
+          let hasData = false;
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) comments.push(line);
+            else if (line.startsWith("id: ")) ev.id = line.slice(4);
+            else if (line.startsWith("event: ")) ev.event = line.slice(7);
+            else if (line.startsWith("data: ")) (ev.data += line.slice(6)), (hasData = true);
+          }
+          if (!hasData) continue;
+          const w = waiters.shift();
+          if (w) w(ev);
+          else queue.push(ev);
+        }
+      }
+    } catch {
+      /* aborted */
+    }
+    ended = true;
+    for (const w of waiters.splice(0)) w(undefined);
+  })();
+  return {
+    status: res.status,
+    headers: res.headers,
+    comments,
+    get ended() {
+      return ended;
+    },
+    /** The next event with data, or undefined when the stream ended; rejects after `ms`. */
+    next(ms = 5000): Promise<SseEvent | undefined> {
+      const q = queue.shift();
+      if (q) return Promise.resolve(q);
+      if (ended) return Promise.resolve(undefined);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no SSE event within ${ms} ms`)), ms);
+        waiters.push((e) => (clearTimeout(t), resolve(e)));
+      });
+    },
+    /** The next `n` message events, parsed. */
+    async messages(n: number, ms = 5000) {
+      const out: { id: number; agent: string; text: string; kind: string }[] = [];
+      while (out.length < n) {
+        const e = await this.next(ms);
+        if (!e) throw new Error(`stream ended after ${out.length} of ${n} messages`);
+        if (e.event === "message") out.push(JSON.parse(e.data));
+      }
+      return out;
+    },
+    close() {
+      ac.abort();
+    },
+  };
+}
