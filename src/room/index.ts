@@ -13,10 +13,8 @@ export type { Participant } from "./participants.js";
 /** Called once per message with its JSON text, so transports serialise nothing themselves. */
 export type Listener = (msg: Message, json: string) => void;
 
-export interface Sender {
-  participant: Participant;
-  verified: boolean;
-}
+/** A joined participant (token-bound), or a name and kind from a password-only post (the predecessor's clients). */
+export type Sender = { participant: Participant } | { name: string; kind: Participant["kind"] };
 
 // C0 controls other than tab, newline and carriage return, DEL, and C1 controls: they break terminals and logs.
 const BAD_TEXT_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
@@ -97,9 +95,10 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
     },
 
     post(sender: Sender, rawText: unknown, extra: { replyTo?: number } = {}): Message {
+      // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
       const text = checkText(rawText);
-      const p = sender.participant;
-      if (p.kind === "agent" && paused) {
+      const kind = "participant" in sender ? sender.participant.kind : sender.kind;
+      if (kind === "agent" && paused) {
         throw new RoomError(
           "PAUSED",
           paused === "host"
@@ -107,10 +106,19 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
             : `Agents are paused after ${options.loopGuard} agent messages in a row: waiting for a human to write (or the host to resume).`,
         );
       }
-      const retry = rate.take(p.key);
-      if (retry) throw new RoomError("RATE_LIMITED", `"${p.name}" is sending too fast (limit ${options.rateLimit}/min); retry in ${retry} s.`, { retryAfter: retry });
+      if (!("participant" in sender)) participants.checkAvailable(sender.name);
+      const key = "participant" in sender ? sender.participant.key : foldName(sender.name);
+      const retry = rate.take(key);
+      if (retry) throw new RoomError("RATE_LIMITED", `Sending too fast (limit ${options.rateLimit}/min per sender); retry in ${retry} s.`, { retryAfter: retry });
+      let p: Participant;
+      if ("participant" in sender) p = sender.participant;
+      else {
+        const r = participants.passwordSender(sender.name, sender.kind);
+        if (r.isNew) system(`${sender.name} joined (${sender.kind}, password only).`);
+        p = r.participant;
+      }
       p.lastSeen = Date.now();
-      const msg = append({ agent: p.name, text, kind: p.kind, verified: sender.verified, mentions: mentionsIn(text), replyTo: extra.replyTo });
+      const msg = append({ agent: p.name, text, kind: p.kind, verified: "participant" in sender, mentions: mentionsIn(text), replyTo: extra.replyTo });
       if (p.kind === "human") {
         agentRun = 0;
         if (paused === "loop") {
@@ -128,12 +136,6 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       const r = participants.join(name, kind, ownToken);
       if (r.isNew) system(`${name} joined (${kind}).`);
       return r;
-    },
-
-    passwordSender(name: string, kind: Participant["kind"]) {
-      const r = participants.passwordSender(name, kind);
-      if (r.isNew) system(`${name} joined (${kind}, password only).`);
-      return r.participant;
     },
 
     leave(p: Participant) {

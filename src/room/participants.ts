@@ -85,6 +85,11 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
       return { participant, token, isNew: true };
     },
 
+    /** Throws NAME_BARRED / NAME_TAKEN when a password-only post may not use `name`. */
+    checkAvailable(name: string) {
+      refuseIfUnavailable(name, foldName(name), "post with its token, or under another name");
+    },
+
     /** The participant behind a password-only post (the predecessor's clients), created on first use. */
     passwordSender(name: string, kind: Participant["kind"]): { participant: Participant; isNew: boolean } {
       const key = foldName(name);

@@ -6,7 +6,7 @@ import { H3, type H3Event } from "h3";
 import { RoomError } from "../errors.js";
 import { inviteText, webLink } from "../invite.js";
 import { checkName, foldName } from "../names.js";
-import type { Room } from "../room/index.js";
+import type { Room, Sender } from "../room/index.js";
 import type { Auth, Caller } from "./auth.js";
 import { intParam, readJsonObject, sliceBody } from "./http.js";
 import type { PollHub } from "./poll.js";
@@ -127,16 +127,18 @@ export function createRoutes(d: RouteDeps): H3 {
     const body = await readJsonObject(req, d.maxBodyBytes);
     const replyTo = body.replyTo === undefined ? undefined : Number(body.replyTo);
     if (replyTo !== undefined && !Number.isSafeInteger(replyTo)) throw new RoomError("BAD_FIELD", `"replyTo" must be a message id.`);
-    let participant = caller.participant;
+    const participant = caller.participant;
+    let sender: Sender;
     if (participant) {
       if (body.agent !== undefined && (typeof body.agent !== "string" || foldName(body.agent.trim()) !== participant.key)) {
         throw new RoomError("NAME_MISMATCH", `This token belongs to "${participant.name}"; leave out "agent" or use that name.`);
       }
+      sender = { participant };
     } else {
       if (body.agent === undefined) throw new RoomError("BAD_NAME", `"agent" (your name) is required when posting with the password; or join first and post with your token.`);
-      participant = room.passwordSender(checkName(body.agent, "agent"), kindOf(body.kind));
+      sender = { name: checkName(body.agent, "agent"), kind: kindOf(body.kind) };
     }
-    const message = room.post({ participant, verified: !!caller.participant }, body.text, { replyTo });
+    const message = room.post(sender, body.text, { replyTo });
     return reply(event, 201, `{"ok":true,"message":${JSON.stringify(message)}}`);
   }));
 
