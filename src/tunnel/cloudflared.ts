@@ -75,8 +75,9 @@ export function startCloudflared(opts: StartOptions): Promise<CloudflaredRun> {
       } else if (event.kind === "fatal") {
         fail(new TunnelError("START_FAILED", `cloudflared could not create a quick tunnel: ${event.detail}`,
           `${quickTunnelFailureHint(event.detail)} ${ROOM_STILL_UP}`));
-      } else if (event.kind === "error") {
+      } else if (event.kind === "error" && !opts.signal?.aborted) {
         // Often transient (cloudflared retries edge connections); shown so a slow start is not a silent one.
+        // Not once we are closing: cloudflared's shutdown errors would only be noise at Ctrl-C.
         opts.log(`cloudflared: ${event.detail}`);
       }
     });

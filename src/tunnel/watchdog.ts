@@ -22,7 +22,7 @@ let exited = false;
 let stopping = false;
 const say = (msg, then) => process.stdout.write(JSON.stringify(msg) + "\n", then);
 // spawn() reports a missing or non-executable file through "error", not by throwing.
-const child = spawn(cmd, args, { detached: true, stdio: ["ignore", 2, 2] });
+const child = spawn(cmd, args, { detached: true, stdio: ["ignore", 2, 2], windowsHide: true });
 const signalGroup = (sig) => {
   if (!child.pid) return;
   try { process.kill(-child.pid, sig); } catch { try { child.kill(sig); } catch {} }

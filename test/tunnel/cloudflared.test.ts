@@ -1,0 +1,120 @@
+// openTunnel({provider: "cloudflared"}) against the stand-in executable: start-up, every start-up failure, and stop.
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTunnel, TunnelError, type Tunnel } from "../../src/tunnel/index.js";
+import { alive, FAKE_CF, readPids, tempDir, waitFor, withEnv } from "./helpers.js";
+
+let tmp: ReturnType<typeof tempDir>;
+let restoreEnv: () => void;
+let pidFile: string;
+const open: Tunnel[] = [];
+
+function setup(mode: string, extra: Record<string, string> = {}) {
+  restoreEnv = withEnv({ FAKE_CF_MODE: mode, FAKE_CF_PIDFILE: pidFile, FAKE_CF_ARGSFILE: join(tmp.dir, "args"), ...extra });
+}
+
+async function start(opts: { startTimeoutMs?: number; log?: (l: string) => void } = {}) {
+  const tunnel = await openTunnel({ provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, ...opts });
+  open.push(tunnel);
+  return tunnel;
+}
+
+async function startError(opts: { startTimeoutMs?: number } = {}): Promise<TunnelError> {
+  const err = await start(opts).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(TunnelError);
+  return err as TunnelError;
+}
+
+beforeEach(() => {
+  tmp = tempDir();
+  pidFile = join(tmp.dir, "pids");
+  restoreEnv = () => {};
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+  restoreEnv();
+  tmp.cleanup();
+});
+
+describe("cloudflared tunnel", () => {
+  it("resolves with the quick tunnel URL once a connection is registered, with the documented arguments", async () => {
+    setup("success");
+    const lines: string[] = [];
+    const tunnel = await start({ log: (l) => lines.push(l) });
+    expect(tunnel.provider).toBe("cloudflared");
+    expect(tunnel.url).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
+    const { readFileSync } = await import("node:fs");
+    expect(JSON.parse(readFileSync(join(tmp.dir, "args"), "utf8"))).toEqual([
+      "tunnel", "--no-autoupdate", "--url", "http://127.0.0.1:8765",
+    ]);
+    expect(lines.join("\n")).toContain("dad-bridges-wizard-contest");
+    expect(alive(readPids(pidFile)[0]!)).toBe(true);
+  });
+
+  it("close() resolves only once the child is gone, and is idempotent", async () => {
+    setup("success");
+    const tunnel = await start();
+    const [pid] = readPids(pidFile);
+    const first = tunnel.close();
+    expect(tunnel.close()).toBe(first);
+    await first;
+    expect(alive(pid!)).toBe(false);
+    await tunnel.close();
+  });
+
+  it("escalates to SIGKILL when cloudflared ignores SIGINT", async () => {
+    setup("stubborn");
+    const tunnel = await start();
+    const [pid] = readPids(pidFile);
+    const t0 = Date.now();
+    await tunnel.close();
+    expect(alive(pid!)).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500); // waited the grace period first
+  });
+
+  it("rejects START_FAILED on the failure line, never offering api.trycloudflare.com as the URL", async () => {
+    setup("fail");
+    const err = await startError();
+    expect(err.code).toBe("START_FAILED");
+    expect(err.message).toContain("cloudflared could not create a quick tunnel");
+    expect(err.message).toContain("no such host");
+    expect(err.hint).toMatch(/cannot reach api\.trycloudflare\.com.*Check the network/);
+    expect(err.hint).toContain("The room keeps running locally");
+    expect(err.message).toContain(err.hint);
+    await waitFor(() => readPids(pidFile).length === 1 && !alive(readPids(pidFile)[0]!), 2000, "stand-in gone");
+  });
+
+  it("rejects EXITED when cloudflared exits before printing a URL, quoting its last lines", async () => {
+    setup("early");
+    const err = await startError();
+    expect(err.code).toBe("EXITED");
+    expect(err.message).toContain("cloudflared exited with code 1 before the tunnel was ready");
+    expect(err.message).toContain("Requesting new quick Tunnel on trycloudflare.com");
+    expect(err.hint).toContain(`${FAKE_CF} tunnel --no-autoupdate --url http://127.0.0.1:8765`);
+  });
+
+  it("waits through a slow start", async () => {
+    setup("slow", { FAKE_CF_DELAY_MS: "1500" });
+    const tunnel = await start({ startTimeoutMs: 10_000 });
+    expect(tunnel.url).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
+  });
+
+  it("rejects TIMEOUT when nothing is ready in time, and leaves no process behind", async () => {
+    setup("slow", { FAKE_CF_DELAY_MS: "20000" });
+    const t0 = Date.now();
+    const err = await startError({ startTimeoutMs: 800 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(err.code).toBe("TIMEOUT");
+    expect(err.message).toContain("did not become ready within 1 s");
+    expect(err.message).toContain("It printed no tunnel URL");
+    expect(err.hint).toContain("--tunnel ngrok");
+    expect(alive(readPids(pidFile)[0]!)).toBe(false);
+  });
+
+  it("does not take the URL alone for readiness: a URL without a registered connection times out", async () => {
+    setup("no-ready");
+    const err = await startError({ startTimeoutMs: 1000 });
+    expect(err.code).toBe("TIMEOUT");
+    expect(err.message).toContain("It printed https://dad-bridges-wizard-contest.trycloudflare.com but no connection");
+  });
+});

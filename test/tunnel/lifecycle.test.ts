@@ -1,0 +1,120 @@
+// The tunnel lives and dies with the room: it is restarted when it dies under a running room, and it does not
+// survive a host that is SIGKILLed (no exit handler runs then; only the watchdog can clean up).
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTunnel } from "../../src/tunnel/index.js";
+import { alive, FAKE_CF, FIXTURES, readPids, tempDir, waitFor, withEnv } from "./helpers.js";
+
+const SRC = fileURLToPath(new URL("../../src/tunnel/", import.meta.url));
+let tmp: ReturnType<typeof tempDir>;
+let compiled: string;
+
+beforeAll(() => {
+  // The host must be a plain node process (node 20 cannot run .ts), so compile src/tunnel into a temp dir as tsc would.
+  tmp = tempDir();
+  const out = join(tmp.dir, "tunnel");
+  mkdirSync(out);
+  writeFileSync(join(tmp.dir, "package.json"), '{"type":"module"}');
+  for (const file of readdirSync(SRC).filter((f) => f.endsWith(".ts"))) {
+    const { outputText } = ts.transpileModule(readFileSync(join(SRC, file), "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      fileName: file,
+    });
+    writeFileSync(join(out, file.replace(/\.ts$/, ".js")), outputText);
+  }
+  compiled = join(out, "index.js");
+});
+afterAll(() => tmp.cleanup());
+
+async function hostWithTunnel(mode: string, pidFile: string) {
+  const host = spawn(process.execPath, [join(FIXTURES, "host.mjs"), compiled, FAKE_CF], {
+    env: { ...process.env, FAKE_CF_MODE: mode, FAKE_CF_PIDFILE: pidFile },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  host.stdout.on("data", (d: Buffer) => (out += d));
+  host.stderr.on("data", (d: Buffer) => (err += d));
+  let exited = false;
+  host.on("exit", () => (exited = true));
+  await waitFor(() => out.includes("READY ") || exited, 10_000, "the host to open its tunnel");
+  if (!out.includes("READY ")) throw new Error(`the host failed to open its tunnel:\n${err}`);
+  return { host, out };
+}
+
+describe("tunnel lifetime", () => {
+  it("no cloudflared survives a SIGKILLed host", async () => {
+    const pidFile = join(tmp.dir, "pids-kill");
+    const { host, out } = await hostWithTunnel("success", pidFile);
+    expect(out).toContain("READY https://dad-bridges-wizard-contest.trycloudflare.com");
+    const [pid] = readPids(pidFile);
+    expect(alive(pid!)).toBe(true);
+    host.kill("SIGKILL");
+    await waitFor(() => !alive(pid!), 5000, `stand-in ${pid} to be gone after the host was SIGKILLed`);
+  });
+
+  it("…even when cloudflared ignores SIGINT (the watchdog escalates to SIGKILL)", async () => {
+    const pidFile = join(tmp.dir, "pids-kill-stubborn");
+    const { host } = await hostWithTunnel("stubborn", pidFile);
+    const [pid] = readPids(pidFile);
+    host.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(alive(pid!)).toBe(true); // still in its grace period
+    await waitFor(() => !alive(pid!), 8000, `stubborn stand-in ${pid} to be SIGKILLed by the watchdog`);
+  });
+
+  it("restarts a tunnel that dies under a running room: onDown at once, then onUrl with the new URL", async () => {
+    const pidFile = join(tmp.dir, "pids-restart");
+    const restore = withEnv({ FAKE_CF_MODE: "die-once", FAKE_CF_PIDFILE: pidFile, FAKE_CF_DIE_AFTER_MS: "500" });
+    const events: string[] = [];
+    const logs: string[] = [];
+    try {
+      const tunnel = await openTunnel({
+        provider: "cloudflared",
+        port: 8765,
+        cloudflaredPath: FAKE_CF,
+        log: (l) => logs.push(l),
+        onDown: (reason) => events.push(`down: ${reason}`),
+        onUrl: (url) => events.push(`url: ${url}`),
+      });
+      expect(tunnel.url).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
+      await waitFor(() => events.length >= 1, 5000, "onDown");
+      expect(events[0]).toMatch(/^down: cloudflared exited with code 1: .*stand-in told to die/);
+      await waitFor(() => events.length >= 2, 10_000, "onUrl");
+      expect(events[1]).toBe("url: https://second-quiet-harbor-lamp.trycloudflare.com");
+      expect(tunnel.url).toBe("https://second-quiet-harbor-lamp.trycloudflare.com");
+      expect(logs.join("\n")).toContain("no longer works; starting a new tunnel");
+      const pids = readPids(pidFile);
+      expect(pids).toHaveLength(2);
+      expect(alive(pids[0]!)).toBe(false);
+      expect(alive(pids[1]!)).toBe(true);
+      await tunnel.close();
+      expect(alive(pids[1]!)).toBe(false);
+    } finally {
+      restore();
+    }
+  });
+
+  it("close() during a pending restart cancels it and leaves nothing running", async () => {
+    const pidFile = join(tmp.dir, "pids-close-during-restart");
+    const restore = withEnv({ FAKE_CF_MODE: "die-once", FAKE_CF_PIDFILE: pidFile, FAKE_CF_DIE_AFTER_MS: "300" });
+    try {
+      let down = false;
+      const onUrl = () => expect.fail("no restart may complete after close()");
+      const tunnel = await openTunnel({
+        provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, onDown: () => (down = true), onUrl,
+      });
+      await waitFor(() => down, 5000, "onDown");
+      await tunnel.close();
+      await new Promise((r) => setTimeout(r, 1500)); // past the first restart delay
+      expect(readPids(pidFile)).toHaveLength(1);
+      for (const pid of readPids(pidFile)) expect(alive(pid)).toBe(false);
+    } finally {
+      restore();
+    }
+  });
+});
