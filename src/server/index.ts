@@ -60,6 +60,8 @@ export interface RoomServer {
   /** The URL the invite names (a tunnel's public URL, a LAN URL…). */
   setInviteUrl(url: string): void;
   inviteUrl(): string;
+  /** Open SSE streams, pending long-polls and sockets: for tests, load runs and the host's status line. */
+  stats(): { streams: number; polls: number; sockets: number };
   close(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
     hostToken,
     setInviteUrl: (u) => void (inviteUrl = u),
     inviteUrl: () => inviteUrl,
+    stats: () => ({ streams: sse.size, polls: polls.size, sockets: sockets.size }),
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing = true;
