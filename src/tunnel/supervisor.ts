@@ -56,6 +56,7 @@ export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
   };
 
   const restart = async () => {
+    let last = "";
     for (const [i, delay] of RESTART_DELAYS_MS.entries()) {
       if (!(await sleep(delay, closing.signal))) return;
       try {
@@ -69,10 +70,12 @@ export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
         return;
       } catch (err) {
         if (closing.signal.aborted) return;
-        log(`cloudflared: restart ${i + 1}/${RESTART_DELAYS_MS.length} failed: ${(err as Error).message}`);
+        last = (err as Error).message;
+        // One line per attempt; the full explanation (last lines, what to do) once, when giving up.
+        log(`cloudflared: restart ${i + 1}/${RESTART_DELAYS_MS.length} failed: ${last.split("\n")[0]}`);
       }
     }
-    log("cloudflared: giving up on the tunnel. The room keeps running locally; restart serve with --tunnel for a new public URL.");
+    log(`cloudflared: giving up on the tunnel. ${last}\nRestart serve with --tunnel for a new public URL.`);
   };
 
   watch(current);

@@ -1,6 +1,6 @@
 // The tunnel lives and dies with the room: it is restarted when it dies under a running room, and it does not
 // survive a host that is SIGKILLed (no exit handler runs then; only the watchdog can clean up).
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,13 +28,20 @@ beforeAll(() => {
   }
   compiled = join(out, "index.js");
 });
-afterAll(() => tmp.cleanup());
+const hosts: ChildProcess[] = [];
+afterAll(() => {
+  // A failed assertion must not leave a detached host (and its tunnel) behind.
+  for (const host of hosts) if (host.exitCode === null && host.signalCode === null) host.kill("SIGKILL");
+  tmp.cleanup();
+});
 
 async function hostWithTunnel(mode: string, pidFile: string) {
   const host = spawn(process.execPath, [join(FIXTURES, "host.mjs"), compiled, FAKE_CF], {
     env: { ...process.env, FAKE_CF_MODE: mode, FAKE_CF_PIDFILE: pidFile },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, standing in for a terminal's foreground group
   });
+  hosts.push(host);
   let out = "";
   let err = "";
   host.stdout.on("data", (d: Buffer) => (out += d));
@@ -43,18 +50,30 @@ async function hostWithTunnel(mode: string, pidFile: string) {
   host.on("exit", () => (exited = true));
   await waitFor(() => out.includes("READY ") || exited, 10_000, "the host to open its tunnel");
   if (!out.includes("READY ")) throw new Error(`the host failed to open its tunnel:\n${err}`);
-  return { host, out };
+  return { host, output: () => out, exited: () => exited };
 }
 
 describe("tunnel lifetime", () => {
   it("no cloudflared survives a SIGKILLed host", async () => {
     const pidFile = join(tmp.dir, "pids-kill");
-    const { host, out } = await hostWithTunnel("success", pidFile);
-    expect(out).toContain("READY https://dad-bridges-wizard-contest.trycloudflare.com");
+    const { host, output } = await hostWithTunnel("success", pidFile);
+    expect(output()).toContain("READY https://dad-bridges-wizard-contest.trycloudflare.com");
     const [pid] = readPids(pidFile);
     expect(alive(pid!)).toBe(true);
     host.kill("SIGKILL");
     await waitFor(() => !alive(pid!), 5000, `stand-in ${pid} to be gone after the host was SIGKILLed`);
+  });
+
+  it("Ctrl-C (SIGINT to the whole foreground group): the host closes the tunnel, nothing reported down, nothing left", async () => {
+    const pidFile = join(tmp.dir, "pids-ctrl-c");
+    const { host, output, exited } = await hostWithTunnel("success", pidFile);
+    const [pid] = readPids(pidFile);
+    process.kill(-host.pid!, "SIGINT");
+    await waitFor(exited, 8000, "the host to exit after Ctrl-C");
+    expect(host.exitCode).toBe(0);
+    expect(output()).toContain("CLOSED");
+    expect(output()).not.toContain("DOWN");
+    expect(alive(pid!)).toBe(false);
   });
 
   it("…even when cloudflared ignores SIGINT (the watchdog escalates to SIGKILL)", async () => {
@@ -113,6 +132,30 @@ describe("tunnel lifetime", () => {
       await new Promise((r) => setTimeout(r, 1500)); // past the first restart delay
       expect(readPids(pidFile)).toHaveLength(1);
       for (const pid of readPids(pidFile)) expect(alive(pid)).toBe(false);
+    } finally {
+      restore();
+    }
+  });
+
+  it("a SIGTERM aimed at the watchdog stops cloudflared on purpose: no onDown, no restart", async () => {
+    const pidFile = join(tmp.dir, "pids-sigterm");
+    const ppidFile = join(tmp.dir, "ppid-sigterm");
+    const restore = withEnv({ FAKE_CF_MODE: "success", FAKE_CF_PIDFILE: pidFile, FAKE_CF_PPIDFILE: ppidFile });
+    const logs: string[] = [];
+    let downs = 0;
+    try {
+      const tunnel = await openTunnel({
+        provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, log: (l) => logs.push(l), onDown: () => downs++,
+      });
+      const [pid] = readPids(pidFile);
+      process.kill(Number(readFileSync(ppidFile, "utf8")), "SIGTERM");
+      await waitFor(() => logs.some((l) => l.includes("stopped on purpose")), 5000, "the stop to be reported");
+      expect(alive(pid!)).toBe(false);
+      expect(logs.find((l) => l.includes("stopped on purpose"))).toMatch(/^cloudflared was stopped by SIGTERM/);
+      await new Promise((r) => setTimeout(r, 1200)); // past the first restart delay
+      expect(downs).toBe(0);
+      expect(readPids(pidFile)).toHaveLength(1);
+      await tunnel.close();
     } finally {
       restore();
     }
