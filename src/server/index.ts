@@ -31,6 +31,8 @@ export interface ServerOptions extends RoomOptions {
   authFailPerMinute: number;
   /** @default 15000 */
   keepaliveMs: number;
+  /** A request's headers and body must arrive within this time (slow-drip clients are cut off). @default 30000 */
+  requestTimeoutMs: number;
   /** Trust the tunnel's client-address header from loopback connections. @default false */
   trustProxy: boolean;
   /** Where the web UI's files are. @default the package's public/ */
@@ -48,6 +50,7 @@ export const defaultServerOptions: Omit<ServerOptions, "password"> = {
   maxBufferBytes: 1024 * 1024,
   authFailPerMinute: 10,
   keepaliveMs: 15_000,
+  requestTimeoutMs: 30_000,
   trustProxy: false,
 };
 
@@ -90,7 +93,8 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const sockets = new Set<Socket>();
   let closing = false;
 
-  const server: Server = createServer((req, res) => {
+  // Node checks request timeouts only every connectionsCheckingInterval (30 s by default): check more often.
+  const server: Server = createServer({ connectionsCheckingInterval: Math.min(2_000, o.requestTimeoutMs / 2) }, (req, res) => {
     if (closing || sockets.size > o.maxConnections) {
       const e = closing
         ? new RoomError("SHUTTING_DOWN", "The room is shutting down.")
@@ -103,15 +107,22 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
     handler(req, res);
   });
   // Slow clients (one byte a second) may not hold a socket forever: headers within 10 s, the whole request in 30 s.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = Math.min(10_000, o.requestTimeoutMs);
+  server.requestTimeout = o.requestTimeoutMs;
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n" + '{"error":{"code":"BAD_REQUEST","message":"Malformed HTTP request."}}');
-    else socket.destroy();
+  // Errors Node finds before a request reaches us (malformed HTTP, a request too slow to arrive): answer in the
+  // documented JSON shape rather than Node's bare status line.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    const timedOut = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    const e = timedOut
+      ? { status: "408 Request Timeout", code: "REQUEST_TIMEOUT", message: `The request did not arrive within ${o.requestTimeoutMs / 1000} s; send it again in one go.` }
+      : { status: "400 Bad Request", code: "BAD_REQUEST", message: "Malformed HTTP request." };
+    const body = JSON.stringify({ error: { code: e.code, message: e.message } });
+    socket.end(`HTTP/1.1 ${e.status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
 
   await new Promise<void>((resolve, reject) => {
