@@ -201,12 +201,13 @@ export function createRoutes(d: RouteDeps): H3 {
   }));
 
   // CORS preflight: agents running in a browser elsewhere may call the API; the secret travels in a header.
-  app.options("/**", route(false, ({ event }) => {
+  const preflight = (event: H3Event) => {
     event.res.headers.set("access-control-allow-methods", "GET, POST, OPTIONS");
     event.res.headers.set("access-control-allow-headers", "Content-Type, Authorization, X-Room-Password, Last-Event-ID");
     event.res.headers.set("access-control-max-age", "600");
     return reply(event, 204, "");
-  }));
+  };
+  app.options("/**", route(false, ({ event }) => preflight(event)));
 
   // Static files last: exact names only (see static.ts).
   app.get("/**", route(false, ({ event }) => {
@@ -219,7 +220,11 @@ export function createRoutes(d: RouteDeps): H3 {
   }));
 
   for (const path of ["/qr.svg", "/join", "/leave", "/messages", "/messages/poll", "/messages/stream", "/room", "/invite", "/health", "/host/kick", "/host/pause", "/host/resume", "/host/title"]) {
-    app.all(path, route(false, ({ event }) => errorReply(event, new RoomError("METHOD_NOT_ALLOWED", `${event.req.method} is not allowed on ${path}.`), d.log)));
+    app.all(path, route(false, ({ event }) => {
+      if (event.req.method === "OPTIONS") return preflight(event);
+      if (event.req.method === "HEAD" && path === "/health") return reply(event, 200, ""); // for uptime monitors
+      return errorReply(event, new RoomError("METHOD_NOT_ALLOWED", `${event.req.method} is not allowed on ${path}.`), d.log);
+    }));
   }
   return app;
 }

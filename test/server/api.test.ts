@@ -25,6 +25,13 @@ describe("health and static", () => {
     }
   });
 
+  it("HEAD /health is 200 and CORS preflight works on API paths", async () => {
+    expect((await fetch(room.url + "/health", { method: "HEAD" })).status).toBe(200);
+    const pre = await fetch(room.url + "/messages", { method: "OPTIONS" });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-headers")).toContain("X-Room-Password");
+  });
+
   it("wrong methods are 405 METHOD_NOT_ALLOWED", async () => {
     const r = await room.api("/messages", { method: "DELETE" });
     expect(r.status).toBe(405);
