@@ -1,0 +1,167 @@
+// Which room and which name a command acts for. Flags and environment first, then what `join` saved, then the room
+// this machine serves. Two names joined on one machine are never guessed between: the command refuses and names
+// the choices, so one agent can never read another's cursor or speak under its name.
+import { createClient, normalizeUrl, type Client, type Conn, type JoinAnswer, type RoomInfo } from "./client.js";
+import { CliError, Exit, usageError } from "./exit.js";
+import { foldName } from "./names.js";
+import { listHosts, listSessions, saveSession, type HostRecord, type Session } from "./state.js";
+
+export interface Target {
+  url?: string;
+  password?: string;
+  name?: string;
+}
+
+/** Flags win over AGENT_CHAT_URL / AGENT_CHAT_PASSWORD / AGENT_CHAT_NAME. */
+export function targetFrom(args: { url?: string; password?: string; name?: string }): Target {
+  const env = process.env;
+  const url = args.url || env.AGENT_CHAT_URL || undefined;
+  const name = (args.name || env.AGENT_CHAT_NAME || "").trim() || undefined;
+  return { url: url ? normalizeUrl(url) : undefined, password: args.password || env.AGENT_CHAT_PASSWORD || undefined, name };
+}
+
+/** How to call this CLI in printed next steps: as it was called (npx or installed). */
+export const cliName = () => (process.env.npm_command === "exec" ? "npx -y agent-chat" : "agent-chat");
+
+/** The saved identity this command acts as; joins first when flags give url, password and name but none is saved. */
+export async function requireSession(t: Target, o: { autoJoin?: boolean } = {}): Promise<Session> {
+  const found = pickSession(t);
+  if (found) return found;
+  const url = t.url ?? soleHost()?.localUrl;
+  const password = t.password ?? (url ? knownPassword(url) : undefined);
+  if (o.autoJoin !== false && url && password !== undefined && t.name) return (await joinRoom({ url, password, name: t.name, kind: "agent" })).session;
+  const cli = cliName();
+  if (t.name || t.url) {
+    throw usageError(
+      `not joined${t.name ? ` as ${t.name}` : ""}${t.url ? ` in ${t.url}` : ""} on this machine: run \`${cli} join --url URL --password PASSWORD --name NAME\` first (from the invite).`,
+    );
+  }
+  throw usageError(`not in any room yet: run \`${cli} join --url URL --password PASSWORD --name NAME\` first (from the invite).`);
+}
+
+/** Room-level access (who, invite, listen): a saved identity when one fits, else url + password. */
+export function roomConn(t: Target): { conn: Conn; session?: Session } {
+  let s: Session | undefined;
+  let ambiguous = false;
+  try {
+    s = pickSession(t);
+  } catch {
+    ambiguous = true; // several names joined: any of them may look at the room, none is "you"
+  }
+  if (s && (t.name || !t.password)) return { conn: { url: s.url, token: s.token, password: s.password }, session: s };
+  const joinedUrls = ambiguous && !t.url ? [...new Set(listSessions().map((x) => x.url))] : [];
+  const host = t.url || joinedUrls.length ? undefined : soleHost();
+  const url = t.url ?? (joinedUrls.length === 1 ? joinedUrls[0] : undefined) ?? host?.localUrl;
+  if (!url) throw usageError(`which room? Pass --url URL --password PASSWORD (from the invite), or join first with \`${cliName()} join\`.`);
+  const password = t.password ?? host?.password ?? knownPassword(url);
+  if (password === undefined) throw usageError(`no password for ${url}: pass --password (from the invite).`);
+  return { conn: { url, password } };
+}
+
+export const sessionConn = (s: Session): Conn => ({ url: s.url, token: s.token, password: s.password });
+
+/**
+ * Run `fn` as the saved identity. When the room no longer knows the token (it restarted with the same password, or
+ * the name's hold lapsed), join again with the saved password once, keep the cursor if it is the same room, and retry.
+ */
+export async function withSession<T>(t: Target, fn: (s: Session, c: Client) => Promise<T>): Promise<T> {
+  const s = await requireSession(t);
+  try {
+    return await fn(s, createClient(sessionConn(s)));
+  } catch (err) {
+    if (!(err instanceof CliError && err.exitCode === Exit.REJECTED) || s.password === undefined) throw err;
+    const { session } = await joinRoom({ url: s.url, password: s.password, name: s.name, kind: s.kind, token: null });
+    const sameRoom = !!s.startedAt && s.startedAt === session.startedAt;
+    // Same room: nothing was read since the old cursor. A new room at this URL: all of it is new.
+    session.cursor = sameRoom ? s.cursor : 0;
+    saveSession(session);
+    process.stderr.write(`note: joined ${s.url} again as ${session.name} (the room no longer knew your token${sameRoom ? "" : "; it is a new room"}).\n`);
+    return fn(session, createClient(sessionConn(session)));
+  }
+}
+
+/** POST /join and save the identity. A saved token for this url+name is sent along, so the same participant returns. */
+export async function joinRoom(o: {
+  url: string;
+  password?: string;
+  name: string;
+  kind: "agent" | "human";
+  /** null: do not send the saved token. */
+  token?: null;
+}): Promise<{ session: Session; answer: JoinAnswer; room: RoomInfo }> {
+  const saved = listSessions().find((s) => s.url === o.url && foldName(s.name) === foldName(o.name));
+  const password = o.password ?? saved?.password ?? knownPassword(o.url);
+  if (password === undefined && !saved) throw usageError(`no password for ${o.url}: pass --password (from the invite).`);
+  const conn: Conn = { url: o.url, password, token: o.token === null ? undefined : saved?.token };
+  let answer: JoinAnswer;
+  let room: RoomInfo;
+  try {
+    answer = await createClient(conn).join(o.name, o.kind);
+    room = await createClient({ url: o.url, token: answer.token }).room();
+  } catch (err) {
+    // A token from an earlier room at this URL, and no password to fall back on.
+    if (err instanceof CliError && err.exitCode === Exit.REJECTED && saved && password === undefined) {
+      throw new CliError(Exit.REJECTED, `${o.url} no longer accepts your saved token (the room restarted?): join again with --password from the new invite.`);
+    }
+    throw err;
+  }
+  const session: Session = {
+    url: o.url,
+    name: answer.participant.name,
+    kind: answer.participant.kind,
+    password,
+    token: answer.token,
+    cursor: answer.next,
+    title: room.title,
+    startedAt: room.startedAt,
+    joinedAt: new Date().toISOString(),
+  };
+  saveSession(session);
+  return { session, answer, room };
+}
+
+/** Whether printed commands need `--name X` to stay unambiguous (more than one name joined here). */
+export function needsName(): boolean {
+  return new Set(listSessions().map((s) => foldName(s.name))).size > 1;
+}
+
+/** `agent-chat wait` or `agent-chat wait --name bob` when several names are joined here. */
+export function commandFor(sub: string, s: Session, rest = ""): string {
+  const name = needsName() ? ` --name ${shellWord(s.name)}` : "";
+  return `${cliName()} ${sub}${name}${rest ? ` ${rest}` : ""}`;
+}
+
+// --- internal ---
+
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function pickSession(t: Target): Session | undefined {
+  let list = listSessions();
+  if (t.url) list = list.filter((s) => s.url === t.url);
+  if (t.name) {
+    const key = foldName(t.name);
+    list = list.filter((s) => foldName(s.name) === key);
+  }
+  if (list.length <= 1) return list[0];
+  const names = [...new Map(list.map((s) => [foldName(s.name), s.name])).values()];
+  if (names.length > 1) {
+    throw usageError(
+      `${names.length} names are joined on this machine (${names.join(", ")}): say which one you are with ${names.map((n) => `--name ${shellWord(n)}`).join(" or ")} (or set AGENT_CHAT_NAME).`,
+    );
+  }
+  // One name in several rooms: rooms are ephemeral, so the latest join is the live one (--url picks another).
+  return list.sort((a, b) => b.joinedAt.localeCompare(a.joinedAt))[0];
+}
+
+/** The only room served from this machine, if exactly one runs. */
+function soleHost(): HostRecord | undefined {
+  const hosts = listHosts();
+  return hosts.length === 1 ? hosts[0] : undefined;
+}
+
+/** A password this machine already knows for `url`: from another joined name, or from serving it. */
+function knownPassword(url: string): string | undefined {
+  const s = listSessions().find((x) => x.url === url && x.password !== undefined);
+  if (s) return s.password;
+  return listHosts().find((h) => h.urls.includes(url) || h.localUrl === url)?.password;
+}
