@@ -1,0 +1,94 @@
+// join: register a name in a room, save it for later commands, print who is here, the recent messages and the exact
+// next commands, and exit. --follow stays attached: messages stream in, stdin lines go out (for people).
+import { createClient } from "../client.js";
+import { usageError } from "../exit.js";
+import { batchHeader, formatMessage } from "../format.js";
+import { cliName, commandFor, joinRoom, sessionConn, targetFrom } from "../identity.js";
+import { listHosts, listSessions } from "../state.js";
+import { foldName } from "../names.js";
+import { command, connArgs, note, out } from "./_shared.js";
+
+const RECENT = 10;
+
+export default command({
+  meta: { name: "join", description: "join a room under a name, print the recent messages and the next commands" },
+  args: {
+    ...connArgs,
+    kind: { type: "string", valueHint: "agent|human", description: "What you are, e.g. --kind human (default: agent; human with --follow in a terminal)" },
+    follow: { type: "boolean", description: "Stay attached: print messages as they come, send each line you type, e.g. --follow" },
+  },
+  examples: [
+    "agent-chat join --url http://192.168.1.5:8765 --password abcd-efgh-jkmn-pqrs --name alice-bot",
+    "agent-chat join --name bob --kind human --follow",
+    "AGENT_CHAT_URL=http://127.0.0.1:8765 AGENT_CHAT_PASSWORD=pw agent-chat join --name carol-bot --json",
+  ],
+  async run({ args }) {
+    const t = targetFrom(args);
+    const kindArg = args.kind?.trim().toLowerCase();
+    if (kindArg !== undefined && kindArg !== "agent" && kindArg !== "human") throw usageError(`--kind must be "agent" or "human" (got "${args.kind}").`);
+    const kind = (kindArg as "agent" | "human" | undefined) ?? (args.follow && process.stdin.isTTY ? "human" : "agent");
+    const url = t.url ?? guessUrl(t.name);
+    const name = t.name ?? guessName(url);
+    const { session, room } = await joinRoom({ url, password: t.password, name, kind });
+    const client = createClient(sessionConn(session));
+    const recent = (await client.messages(Math.max(0, session.cursor - RECENT), RECENT)).messages.filter((m) => m.id <= session.cursor);
+
+    if (args.json) {
+      const others = room.participants.filter((p) => p.online && foldName(p.name) !== foldName(session.name));
+      await out(
+        [
+          JSON.stringify({ joined: true, url: session.url, name: session.name, kind: session.kind, title: room.title, cursor: session.cursor, online: others.map((p) => p.name) }),
+          ...recent.map((m) => JSON.stringify(m)),
+        ].join("\n"),
+      );
+    } else {
+      const others = room.participants.filter((p) => p.online && foldName(p.name) !== foldName(session.name)).map((p) => `${p.name} (${p.kind})`);
+      const lines = [
+        `joined "${room.title}" at ${session.url} as ${session.name} (${session.kind}). Online: ${others.length ? others.join(", ") : "nobody else yet"}.`,
+      ];
+      if (room.paused) lines.push(`note: agents are paused (${room.paused === "host" ? "by the host" : "waiting for a human to write"}).`);
+      if (recent.length) {
+        lines.push(batchHeader(recent.length, { what: recent.length === 1 ? "recent message" : "recent messages" }));
+        for (const m of recent) lines.push(formatMessage(m, { me: session.name }));
+      }
+      if (!args.follow) {
+        const next: [string, string][] = [
+          [commandFor("wait", session), "waits up to 50 s, prints new messages; loop on it"],
+          [commandFor("send", session, '"your message"'), "write @name to address someone"],
+          [commandFor("read", session), "new messages without waiting"],
+        ];
+        const width = Math.max(...next.map(([c]) => c.length));
+        lines.push("Next:", ...next.map(([c, why]) => `  ${c.padEnd(width)}  # ${why}`));
+      }
+      await out(lines.join("\n"));
+    }
+    if (args.follow) {
+      note(`Type a message and press Enter to send it; Ctrl-C (or end of input) quits.`);
+      const { live } = await import("../live.js");
+      await live({ conn: sessionConn(session), after: session.cursor, me: session.name, json: args.json, sendLines: true });
+    }
+  },
+});
+
+/** No --url: the room this name joined last, else the room served here, else the only room joined here. */
+function guessUrl(name: string | undefined): string {
+  const sessions = listSessions().sort((a, b) => b.joinedAt.localeCompare(a.joinedAt));
+  const mine = name ? sessions.find((s) => foldName(s.name) === foldName(name)) : undefined;
+  if (mine) return mine.url;
+  const hosts = listHosts();
+  if (hosts.length === 1) return hosts[0]!.localUrl;
+  const urls = [...new Set(sessions.map((s) => s.url))];
+  if (urls.length === 1) return urls[0]!;
+  throw usageError(`which room? Pass --url URL --password PASSWORD --name NAME (from the invite), e.g. \`${cliName()} join --url http://192.168.1.5:8765 --password PW --name alice-bot\`.`);
+}
+
+/** No --name: the one name already joined in that room, else a usage error. */
+function guessName(url: string): string {
+  const names = [...new Set(listSessions().filter((s) => s.url === url).map((s) => s.name))];
+  if (names.length === 1) return names[0]!;
+  throw usageError(
+    names.length
+      ? `several names are joined in ${url} (${names.join(", ")}): pass --name.`
+      : `pass the name you want in the room, e.g. --name alice-bot (letters, digits, - and _; up to 40 characters).`,
+  );
+}

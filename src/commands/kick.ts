@@ -1,0 +1,20 @@
+// kick (host only): remove a participant; its token stops working, its streams close, its name is barred here.
+import { createClient } from "../client.js";
+import { hostConn } from "../host/target.js";
+import { command, hostArgs, out } from "./_shared.js";
+
+export default command({
+  meta: { name: "kick", description: "host only: remove a participant from the room and bar its name" },
+  args: { ...hostArgs, name: { type: "positional", required: true, description: "Who to remove, e.g. alice-bot" } },
+  examples: ["agent-chat kick alice-bot", "agent-chat kick alice-bot --url https://x.trycloudflare.com --host-token ach_…"],
+  async run({ args }) {
+    const r = await createClient(hostConn(args)).host("kick", { name: args.name });
+    await out(
+      args.json
+        ? JSON.stringify(r)
+        : r.removed
+          ? `removed ${r.removed}; the name is barred in this room`
+          : `nobody is called ${args.name} here; the name is barred in this room anyway`,
+    );
+  },
+});

@@ -1,0 +1,65 @@
+// serve: host a room. The flags are read and checked here; src/host/ does the work.
+import { usageError } from "../exit.js";
+import { command, intFlag } from "./_shared.js";
+
+export default command({
+  meta: { name: "serve", description: "host a room: prints its URLs, password, QR code, host link and the instruction block" },
+  args: {
+    port: { type: "string", valueHint: "port", description: "Port to listen on; 0 picks a free one, e.g. --port 9000 (default 8765)" },
+    host: { type: "string", valueHint: "address", description: "Address to bind, e.g. --host 127.0.0.1 for this machine only (default 0.0.0.0: LAN too)" },
+    password: { type: "string", valueHint: "password", description: "Room password, e.g. --password 'correct horse' (default: a generated one, printed)" },
+    name: { type: "string", valueHint: "title", description: 'Room title, e.g. --name "Release planning" (default agent-chat)' },
+    tunnel: { type: "string", valueHint: "cloudflared|ngrok", description: "Also open a public URL, e.g. --tunnel or --tunnel ngrok (bare --tunnel: cloudflared; ngrok needs NGROK_AUTHTOKEN)" },
+    cloudflared: { type: "string", valueHint: "path", description: "The cloudflared binary, e.g. --cloudflared ~/bin/cloudflared (default: PATH)" },
+    history: { type: "string", valueHint: "n", description: "Messages kept in memory, e.g. --history 1000 (default 10000)" },
+    "max-text": { type: "string", valueHint: "bytes", description: "Longest message text, e.g. --max-text 8192 (default 32768)" },
+    "max-body": { type: "string", valueHint: "bytes", description: "Largest request body, e.g. --max-body 131072 (default 65536)" },
+    "rate-limit": { type: "string", valueHint: "n", description: "Messages per sender per minute; 0 turns it off, e.g. --rate-limit 120 (default 60)" },
+    "loop-guard": { type: "string", valueHint: "n", description: "Agent messages in a row, with no human one, before agents are paused; 0 off, e.g. --loop-guard 100 (default 50)" },
+    "max-connections": { type: "string", valueHint: "n", description: "Open connections before new ones are refused, e.g. --max-connections 2000 (default 10000)" },
+    "auth-fail-limit": { type: "string", valueHint: "n", description: "Wrong passwords per address per minute, e.g. --auth-fail-limit 5 (default 10)" },
+    qr: { type: "boolean", description: "Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never" },
+    json: { type: "boolean", description: "Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json" },
+    detach: { type: "boolean", description: "Run the room in the background, print its details and exit; stop it with agent-chat stop, e.g. --detach" },
+  },
+  examples: [
+    "agent-chat serve",
+    "agent-chat serve --tunnel --name \"Release planning\"",
+    "agent-chat serve --detach --json        # for agents: returns at once; agent-chat stop ends it",
+    "agent-chat serve --port 0 --host 127.0.0.1 --password pw --rate-limit 0",
+  ],
+  async run({ args, rawArgs }) {
+    const tunnel = args.tunnel === undefined ? undefined : args.tunnel || "cloudflared";
+    if (tunnel !== undefined && tunnel !== "cloudflared" && tunnel !== "ngrok") {
+      throw usageError(`--tunnel must be cloudflared or ngrok (got "${tunnel}"); bare --tunnel means cloudflared.`);
+    }
+    const title = args.name?.trim() || "agent-chat";
+    if ([...title].length > 80 || /\p{Cc}/u.test(title)) throw usageError("--name (the room title) must be 1-80 characters without control characters.");
+    if (args.password !== undefined && !args.password.trim()) throw usageError("--password must not be empty (leave it out to get a generated one).");
+    const options = {
+      port: intFlag(args.port, "port", 0, 65535) ?? 8765,
+      host: args.host?.trim() || "0.0.0.0",
+      password: args.password,
+      title,
+      tunnel: tunnel as "cloudflared" | "ngrok" | undefined,
+      cloudflaredPath: args.cloudflared,
+      history: intFlag(args.history, "history", 1, 10_000_000),
+      maxTextBytes: intFlag(args["max-text"], "max-text", 1),
+      maxBodyBytes: intFlag(args["max-body"], "max-body", 256),
+      rateLimit: intFlag(args["rate-limit"], "rate-limit", 0),
+      loopGuard: intFlag(args["loop-guard"], "loop-guard", 0),
+      maxConnections: intFlag(args["max-connections"], "max-connections", 1),
+      authFailPerMinute: intFlag(args["auth-fail-limit"], "auth-fail-limit", 1),
+      qr: args.qr,
+      json: !!args.json,
+    };
+    if (args.detach) {
+      const [{ detach }, { printInfo }] = await Promise.all([import("../host/detach.js"), import("../host/index.js")]);
+      const info = await detach(rawArgs);
+      await printInfo(info, options);
+      return;
+    }
+    const { hostRoom } = await import("../host/index.js");
+    await hostRoom(options);
+  },
+});

@@ -1,0 +1,28 @@
+// who: the room's participants, online first, with kind, how they are connected and when they were last seen.
+import { createClient } from "../client.js";
+import { ago } from "../format.js";
+import { roomConn, targetFrom } from "../identity.js";
+import { foldName } from "../names.js";
+import { command, connArgs, out } from "./_shared.js";
+
+export default command({
+  meta: { name: "who", description: "list who is in the room, online first" },
+  args: { ...connArgs },
+  examples: ["agent-chat who", "agent-chat who --json"],
+  async run({ args }) {
+    const { conn, session } = roomConn(targetFrom(args));
+    const room = await createClient(conn).room();
+    if (args.json) return out(JSON.stringify(room));
+    const ps = room.participants;
+    const online = ps.filter((p) => p.online).length;
+    const paused = room.paused ? ` · agents paused (${room.paused === "host" ? "by the host" : "waiting for a human"})` : "";
+    const lines = [`"${room.title}": ${ps.length} participant${ps.length === 1 ? "" : "s"}, ${online} online · ${room.lastId} messages${paused}`];
+    const width = Math.max(4, ...ps.map((p) => p.name.length));
+    for (const p of ps) {
+      const state = `${p.online ? "online " : "offline"}  ${`via ${p.via ?? "-"}`.padEnd(10)}  ${p.connections ? "connected now" : `seen ${ago(p.lastSeen)}`}`;
+      const tags = [p.verified ? "" : "password only", session && foldName(session.name) === foldName(p.name) ? "you" : ""].filter(Boolean);
+      lines.push(`  ${p.name.padEnd(width)}  ${p.kind.padEnd(5)}  ${state}${tags.length ? `  [${tags.join(", ")}]` : ""}`);
+    }
+    return out(lines.join("\n"));
+  },
+});

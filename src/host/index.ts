@@ -1,0 +1,181 @@
+// Hosting a room from the CLI: start the server, tell the host where it is (banner.ts), open the tunnel if asked
+// (a tunnel failure is reported and the local room keeps running), remember the room for stop/kick/join on this
+// machine, and close everything on SIGINT/SIGTERM/SIGHUP with exit 0.
+import type { ConsolaInstance } from "consola";
+import { CliError, Exit } from "../exit.js";
+import { hostLink, inviteText, webLink } from "../invite.js";
+import { removeHost, saveHost } from "../state.js";
+import { bannerHead, bannerTail, type ServeInfo } from "./banner.js";
+import { DETACHED_ENV, reportToParent } from "./detach.js";
+import { generatePassword } from "./password.js";
+import { lanUrls } from "./urls.js";
+
+export interface HostOptions {
+  port: number;
+  host: string;
+  /** Generated when absent. */
+  password?: string;
+  title: string;
+  tunnel?: "cloudflared" | "ngrok";
+  cloudflaredPath?: string;
+  history?: number;
+  maxTextBytes?: number;
+  maxBodyBytes?: number;
+  rateLimit?: number;
+  loopGuard?: number;
+  maxConnections?: number;
+  authFailPerMinute?: number;
+  /** QR code on stderr: true always, false never, undefined when stderr is a terminal (and not --json). */
+  qr?: boolean;
+  json: boolean;
+}
+
+/** Runs until a signal ends the process. */
+export async function hostRoom(o: HostOptions): Promise<never> {
+  const log = await logger();
+  const password = o.password ?? generatePassword();
+  const { startRoomServer } = await import("../server/index.js");
+  const limits = Object.fromEntries(
+    Object.entries({
+      history: o.history,
+      maxTextBytes: o.maxTextBytes,
+      maxBodyBytes: o.maxBodyBytes,
+      rateLimit: o.rateLimit,
+      loopGuard: o.loopGuard,
+      maxConnections: o.maxConnections,
+      authFailPerMinute: o.authFailPerMinute,
+    }).filter(([, v]) => v !== undefined),
+  );
+  const server = await startRoomServer({
+    ...limits,
+    port: o.port,
+    host: o.host,
+    password,
+    title: o.title,
+    // Behind a tunnel every request comes from loopback: trust its client-address header for the auth limits.
+    trustProxy: !!o.tunnel,
+    log: (line) => log.warn(line),
+  }).catch((err: unknown) => {
+    throw listenError(err as NodeJS.ErrnoException, o);
+  });
+
+  const detachedLog = process.env[DETACHED_ENV];
+  const lan = lanUrls(server.port, o.host);
+  let info = describe({ pid: process.pid, port: server.port, title: o.title, localUrl: server.url, lanUrls: lan, publicUrl: null, password, hostToken: server.hostToken, detached: !!detachedLog, logFile: detachedLog });
+  let tunnel: { url: string; close(): Promise<void> } | undefined;
+  let tunnelOpening: Promise<unknown> | undefined;
+  const remember = () => {
+    server.setInviteUrl(info.url);
+    saveHost({
+      pid: process.pid,
+      port: info.port,
+      localUrl: info.localUrl,
+      urls: [info.localUrl, ...info.lanUrls, ...(info.publicUrl ? [info.publicUrl] : [])],
+      inviteUrl: info.url,
+      password,
+      hostToken: info.hostToken,
+      title: info.title,
+      detached: info.detached,
+      logFile: info.logFile,
+      startedAt: new Date().toISOString(),
+    });
+  };
+  remember();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: closing the room…`);
+    // Whatever hangs (a tunnel still starting), the room is gone within a few seconds.
+    setTimeout(() => (removeHost(info.port), process.exit(0)), 8000).unref();
+    await tunnelOpening?.catch(() => {});
+    await tunnel?.close().catch(() => {});
+    await server.close();
+    removeHost(info.port);
+    process.exit(0);
+  };
+  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, () => void stop(s));
+
+  if (!o.json) await write(bannerHead(info));
+  if (o.tunnel) {
+    const t = await import("../tunnel/index.js");
+    const provider = o.tunnel;
+    const onUrl = (url: string) => {
+      info = describe({ ...info, publicUrl: url, tunnel: { provider, url } });
+      remember();
+      log.warn(`the ${provider} tunnel restarted with a new public URL: ${url} (the old one no longer works)`);
+      void write(o.json ? JSON.stringify(info) : bannerTail(info));
+    };
+    log.start(`opening a ${provider} tunnel…`);
+    try {
+      const opening = t.openTunnel({ provider, port: info.port, cloudflaredPath: o.cloudflaredPath, log: (l) => log.info(l), onUrl, onDown: (why) => log.warn(`tunnel down: ${why}`) });
+      tunnelOpening = opening;
+      tunnel = await opening;
+      info = describe({ ...info, publicUrl: tunnel.url, tunnel: { provider, url: tunnel.url } });
+      remember();
+      void t.checkStreaming(tunnel.url, password).then((r) => log.info(`tunnel check: ${r.detail}`));
+    } catch (err) {
+      if (!(err instanceof t.TunnelError)) throw err;
+      log.error(err.message);
+      info = { ...info, tunnel: { provider, url: null, error: err.message } };
+    }
+  }
+  await printTail(info, o);
+  await reportToParent({ ready: info });
+  return new Promise<never>(() => {});
+}
+
+/** What the foreground (or the detach parent, from the background room's report) prints. */
+export async function printInfo(info: ServeInfo, o: Pick<HostOptions, "json" | "qr">): Promise<void> {
+  if (!o.json) await write(bannerHead(info));
+  await printTail(info, o);
+}
+
+// --- internal ---
+
+async function printTail(info: ServeInfo, o: Pick<HostOptions, "json" | "qr">) {
+  if (o.qr === true || (o.qr === undefined && !o.json && process.stderr.isTTY)) {
+    const { renderUnicodeCompact } = await import("uqr");
+    process.stderr.write(`\nScan to join from a phone (${info.url}):\n${renderUnicodeCompact(info.webLink)}\n`);
+  }
+  await write(o.json ? JSON.stringify(info) : bannerTail(info));
+}
+
+function describe(i: Omit<ServeInfo, "url" | "hostLink" | "webLink" | "invite" | "tunnel"> & { tunnel?: ServeInfo["tunnel"] }): ServeInfo {
+  const url = i.publicUrl ?? i.lanUrls[0] ?? i.localUrl;
+  return {
+    ...i,
+    url,
+    tunnel: i.tunnel ?? null,
+    hostLink: hostLink(url, i.hostToken),
+    webLink: webLink(url, i.password),
+    invite: inviteText({ title: i.title, url, password: i.password }),
+  };
+}
+
+function listenError(err: NodeJS.ErrnoException, o: HostOptions): Error {
+  switch (err.code) {
+    case "EADDRINUSE":
+      return new CliError(Exit.USAGE, `port ${o.port} is already in use: stop what runs there (agent-chat stop, if it is a room), or pick another port, e.g. --port ${o.port + 1} (--port 0: any free port).`);
+    case "EACCES":
+      return new CliError(Exit.USAGE, `no permission to listen on port ${o.port}: use a port above 1023, e.g. --port 8765.`);
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new CliError(Exit.USAGE, `--host ${o.host} is not an address of this machine: use 0.0.0.0 (LAN too) or 127.0.0.1 (this machine only).`);
+    default:
+      return err;
+  }
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(`${text}\n`, () => resolve()));
+}
+
+/** Human logs go to stderr: stdout carries the banner or the JSON line. No colours or badges outside a terminal. */
+async function logger(): Promise<ConsolaInstance> {
+  const { createConsola } = await import("consola");
+  const tty = !!process.stderr.isTTY;
+  return createConsola({ stdout: process.stderr, stderr: process.stderr, fancy: tty, formatOptions: { colors: tty, date: false, compact: true } });
+}
