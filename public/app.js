@@ -311,6 +311,7 @@ function startStream() {
   es.addEventListener("message", (e) => {
     if (gen !== S.gen) return;
     flows();
+    if (S.conn !== "live") setConn("live"); // e.g. an "offline" event the stream itself survived
     let m;
     try { m = JSON.parse(e.data); } catch { return; }
     receive([m]);

@@ -273,6 +273,7 @@ describeBrowser("web UI: joining under a taken name", () => {
     const sug = page.locator("#use-suggestion");
     await sug.waitFor();
     expect(await page.locator("#join-error").textContent()).toContain('"sam" is taken');
+    await page.screenshot({ path: new URL("phone-join.png", SHOTS).pathname });
     await sug.click();
     await expect.poll(() => page.locator("#conn").getAttribute("data-state")).toBe("live");
     await holder.post("welcome @Sam-2");
