@@ -39,8 +39,8 @@ export interface RoomInfo {
   limits: Record<string, number>;
 }
 
-/** Default bound for one request; long-polls get their own (poll time + this). */
-export const REQUEST_TIMEOUT_MS = 15_000;
+/** Bound for one request (AGENT_CHAT_REQUEST_TIMEOUT seconds, default 15); long-polls get poll time + this. */
+export const REQUEST_TIMEOUT_MS = (Number(process.env.AGENT_CHAT_REQUEST_TIMEOUT) || 15) * 1000;
 
 export function createClient(conn: Conn) {
   const call = <T>(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS) =>
@@ -185,7 +185,7 @@ export function httpError(conn: Conn, res: Response, raw: string): CliError {
     case "AUTH_RATE_LIMITED":
       return new CliError(Exit.RATE_LIMITED, `too many wrong passwords from this address for ${url}: retry${inS}, with the password from the invite.`);
     case "RATE_LIMITED":
-      return new CliError(Exit.RATE_LIMITED, `sending too fast: ${sentence(message)} Nothing was sent; wait, then send again.`);
+      return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`);
     case "PAUSED":
       return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`);
     case "REMOVED":

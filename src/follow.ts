@@ -121,7 +121,7 @@ async function streamOnce(o: FollowOptions, st: State, deliver: (m: Message) => 
         }
       } else if (ev.event === "removed") {
         const info = safeJson<{ name?: string; message?: string }>(ev.data);
-        removed = new CliError(Exit.REMOVED, `${info?.message ?? "The host removed you from this room."} (${o.conn.url}) Stop using this room.`);
+        removed = new CliError(Exit.REMOVED, `${o.conn.url}: ${info?.message ?? "The host removed you from this room."} Stop using this room.`);
         stop("ended");
       } else if (ev.event === "message" || ev.event === undefined) {
         const m = safeJson<Message>(ev.data);
@@ -148,14 +148,21 @@ async function streamOnce(o: FollowOptions, st: State, deliver: (m: Message) => 
     if (!res.body) return "ended";
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
+    // undici can leave a pending read() unsettled when the fetch is aborted after the body ended: race it.
+    const aborted = new Promise<never>((_, reject) => {
+      if (ac.signal.aborted) reject(new Error("aborted"));
+      ac.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+    });
+    aborted.catch(() => {});
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await Promise.race([reader.read(), aborted]);
         if (done) break;
         lastByte = Date.now();
         parser.feed(decoder.decode(value, { stream: true }));
         if (opened && !st.connectedOnce) st.connectedOnce = true;
         if (opened) st.backoff = 0;
+        if (verdict) break;
       }
     } catch {
       /* aborted or dropped: decided below */

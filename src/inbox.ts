@@ -35,10 +35,10 @@ export function sortOut(slice: Slice, me: string, cursor: number, mention = fals
 export async function waitForNew(client: Client, me: string, cursor: number, o: { timeoutMs: number; mention?: boolean }): Promise<Batch> {
   const deadline = Date.now() + o.timeoutMs;
   const total: Batch = { shown: [], skipped: 0, cursor };
-  for (;;) {
+  for (let polls = 0; ; polls++) {
     const left = deadline - Date.now();
-    if (left <= 0) return total;
-    const slice = await client.poll(total.cursor, Math.min(90, Math.max(0.1, left / 1000)));
+    if (left <= 0 && polls > 0) return total; // --timeout 0 still looks once
+    const slice = await client.poll(total.cursor, Math.min(90, Math.max(0, left / 1000)));
     const b = sortOut(slice, me, total.cursor, o.mention);
     total.reset ??= b.reset;
     total.skipped += b.skipped;

@@ -31,6 +31,8 @@ export async function live(o: LiveOptions): Promise<void> {
       after: o.after,
       signal: ac.signal,
       poll: o.poll,
+      // Tuning for slow links and for tests: how often a stream is cross-checked against the history.
+      checkEveryMs: Number(process.env.AGENT_CHAT_STREAM_CHECK_MS) || undefined,
       log: (l) => say(`agent-chat: ${l}`),
       onReset: ({ cursor, oldest }) => say(`agent-chat: message #${cursor} is not in the room's history (restarted or full); continuing from #${oldest}.`),
       onMessage: (m) => process.stdout.write(`${o.json ? JSON.stringify(m) : formatMessage(m, { me: o.me })}\n`),

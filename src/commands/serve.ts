@@ -10,7 +10,7 @@ export default command({
     password: { type: "string", valueHint: "password", description: "Room password, e.g. --password 'correct horse' (default: a generated one, printed)" },
     name: { type: "string", valueHint: "title", description: 'Room title, e.g. --name "Release planning" (default agent-chat)' },
     tunnel: { type: "string", valueHint: "cloudflared|ngrok", description: "Also open a public URL, e.g. --tunnel or --tunnel ngrok (bare --tunnel: cloudflared; ngrok needs NGROK_AUTHTOKEN)" },
-    cloudflared: { type: "string", valueHint: "path", description: "The cloudflared binary, e.g. --cloudflared ~/bin/cloudflared (default: PATH)" },
+    cloudflared: { type: "string", valueHint: "path", description: "The cloudflared binary, e.g. --cloudflared ~/bin/cloudflared (default: $AGENT_CHAT_CLOUDFLARED, then PATH)" },
     history: { type: "string", valueHint: "n", description: "Messages kept in memory, e.g. --history 1000 (default 10000)" },
     "max-text": { type: "string", valueHint: "bytes", description: "Longest message text, e.g. --max-text 8192 (default 32768)" },
     "max-body": { type: "string", valueHint: "bytes", description: "Largest request body, e.g. --max-body 131072 (default 65536)" },
