@@ -14,7 +14,7 @@ const PLAIN = [
   `[click me](javascript:window.__pwned='md') and javascript:window.__pwned='bare' and JaVaScRiPt:alert(1)`,
   `<style>body{display:none}</style><b>bold?</b> &lt;escaped&gt; &amp; &#60;script&#62;`,
   `<form action="javascript:window.__pwned='form'"><button>go</button></form><details open ontoggle="window.__pwned='details'">`,
-  `مرحبا بالعالم — שלום עולם, and back to English. 👋🏽 👨‍👩‍👧‍👦 🇯🇵🇫🇷 ١٢٣ mixed `code` עם עברית`,
+  `مرحبا بالعالم — שלום עולם, and back to English. 👋🏽 👨‍👩‍👧‍👦 🇯🇵🇫🇷 ١٢٣ mixed עם עברית`,
   `data:text/html,<script>window.__pwned='data'</script> vbscript:msgbox(1) file:///etc/passwd`,
 ];
 const LINK = `see https://example.com/"><img src=x onerror=window.__pwned='link'> now`;
