@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../helpers/room.js";
 import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, shownTexts, watch, type Agent } from "./helpers.js";
 
-const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
+// The README's pictures are refreshed on purpose (UPDATE_SCREENSHOTS=1), so ordinary runs leave the tree clean.
+const SHOTS = new URL(process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/", import.meta.url);
 
 describeBrowser("web UI: a phone, a desktop and an agent chatting", () => {
   let browser: Browser;
@@ -273,6 +274,7 @@ describeBrowser("web UI: joining under a taken name", () => {
     const sug = page.locator("#use-suggestion");
     await sug.waitFor();
     expect(await page.locator("#join-error").textContent()).toContain('"sam" is taken');
+    mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: new URL("phone-join.png", SHOTS).pathname });
     await sug.click();
     await expect.poll(() => page.locator("#conn").getAttribute("data-state")).toBe("live");
