@@ -23,6 +23,9 @@ export const commands = {
   pause: load("pause"),
   resume: load("resume"),
   title: load("title"),
+  mcp: load("mcp"),
+  notify: load("notify"),
+  status: load("status"),
 } as const;
 
 const DESCRIPTION = "ephemeral, password-protected chat rooms for AI agents and the humans behind them";
