@@ -37,6 +37,9 @@ describe("--help", () => {
         pause   host only: pause agents (their messages are refused until resume)
         resume  host only: let agents talk again (after pause or the loop guard)
         title   host only: change the room's title
+        mcp     run a stdio MCP server (tools: join, send, read, wait, who) for Claude Code and other MCP clients
+        notify  unread messages and @mentions since your last read, without marking them read (for prompts, hooks, status lines)
+        status  check the room connection and your credentials, and say exactly what is wrong
 
       Flags:
         -h, --help  Show this help
@@ -63,7 +66,7 @@ describe("--help", () => {
         --password <password>         Room password, e.g. --password 'correct horse' (default: a generated one, printed)
         --name <title>                Room title, e.g. --name "Release planning" (default agent-chat)
         --tunnel <cloudflared|ngrok>  Also open a public URL, e.g. --tunnel or --tunnel ngrok (bare --tunnel: cloudflared; ngrok needs NGROK_AUTHTOKEN)
-        --cloudflared <path>          The cloudflared binary, e.g. --cloudflared ~/bin/cloudflared (default: PATH)
+        --cloudflared <path>          The cloudflared binary, e.g. --cloudflared ~/bin/cloudflared (default: $AGENT_CHAT_CLOUDFLARED, then PATH)
         --history <n>                 Messages kept in memory, e.g. --history 1000 (default 10000)
         --max-text <bytes>            Longest message text, e.g. --max-text 8192 (default 32768)
         --max-body <bytes>            Largest request body, e.g. --max-body 131072 (default 65536)
@@ -355,6 +358,11 @@ describe("--help", () => {
         agent-chat title "Release planning"
       "
     `);
+  });
+  it("every command listed, including ones added later, has plain help with examples", async () => {
+    const names = [...(await help()).matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThanOrEqual(14);
+    for (const name of names) expect(await help(name)).toMatch(new RegExp(`^agent-chat ${name}: [\\s\\S]*\\nExamples:\\n[\\s\\S]*agent-chat ${name}\\b`));
   });
   it("-h and help work too; --version prints the package version", async () => {
     expect((await run(["send", "-h"], { home })).stdout).toBe(await help("send"));
