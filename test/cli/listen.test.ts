@@ -5,7 +5,7 @@ import { request as httpRequest, createServer as createHttpServer, type Server a
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../helpers/room.js";
-import { jsonLines, sleep, start, tempHome, until } from "./helpers.js";
+import { jsonLines, run, sleep, start, tempHome, until } from "./helpers.js";
 
 let room: TestRoom;
 let h: ReturnType<typeof tempHome>;
@@ -141,6 +141,27 @@ describe("listen", () => {
       l.kill("SIGTERM");
       await l.exited;
       await proxy.close();
+    }
+  });
+
+  it("a cursor older than the kept history gets an explicit note, never a silent gap (listen and read)", async () => {
+    const small = await startTestRoom({ history: 5 });
+    const hm = tempHome();
+    try {
+      await run(["join", "--url", small.url, "--password", small.password, "--name", "late"], { home: hm.home });
+      for (let i = 1; i <= 12; i++) await small.api("/messages", { method: "POST", json: { agent: "poster", text: `n${i}` } });
+      const l = start(["listen", "--after", "2", "--json"], { home: hm.home });
+      await l.waitFor(/"n12"/);
+      expect(l.stderr).toBe("agent-chat: message #2 is not in the room's history (restarted or full); continuing from #10.\n");
+      // ids: 1-2 joins, 3-14 n1-n12; five kept: 10-14.
+      expect(texts(l.stdout)).toEqual(["n8", "n9", "n10", "n11", "n12"]);
+      l.kill("SIGINT");
+      await l.exited;
+      const r = await run(["read"], { home: hm.home });
+      expect(r.stdout.split("\n")[0]).toBe("note: message #1 is not in this room's history (the room restarted or its history is full); continuing from #10.");
+    } finally {
+      hm.cleanup();
+      await small.close();
     }
   });
 

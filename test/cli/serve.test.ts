@@ -202,6 +202,24 @@ describe("serve --tunnel (cloudflared stand-in)", () => {
     await until(() => !alive(cfPid), 5000, "cloudflared to stop");
   });
 
+  it("a tunnel that dies is replaced, and the new public URL and invite are printed again", async () => {
+    const hm = home();
+    const s = serve(["--port", "0", "--tunnel", "--cloudflared", FAKE_CF, "--password", "pw", "--json"], {
+      home: hm,
+      env: { FAKE_CF_MODE: "die-once", FAKE_CF_PIDFILE: join(hm, "cf.pids"), FAKE_CF_DIE_AFTER_MS: "300" },
+    });
+    await s.waitFor(/second-quiet-harbor-lamp[\s\S]*\n/, { timeoutMs: 15_000 });
+    const [first, second] = jsonLines<{ publicUrl: string; url: string; invite: string; localUrl: string }>(s.stdout);
+    expect(first!.publicUrl).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
+    expect(second!.publicUrl).toBe("https://second-quiet-harbor-lamp.trycloudflare.com");
+    expect(second!.invite).toContain("URL: https://second-quiet-harbor-lamp.trycloudflare.com\n");
+    expect(s.stderr).toMatch(/tunnel down: /);
+    const served = await (await fetch(`${second!.localUrl}/invite`, { headers: { "x-room-password": "pw" } })).text();
+    expect(served).toBe(second!.invite);
+    s.kill("SIGTERM");
+    expect((await s.exited).code).toBe(0);
+  });
+
   it("when the tunnel fails, says what to do and the local room keeps running", async () => {
     const s = serve(["--port", "0", "--host", "127.0.0.1", "--tunnel", "cloudflared", "--cloudflared", FAKE_CF, "--password", "pw"], {
       home: home(),
