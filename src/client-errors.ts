@@ -1,0 +1,77 @@
+// Failures of a request to the room, as the CLI reports them: an exit code (exit.ts) and one line that says what
+// happened and what to do (README "Errors" lists the codes these map from).
+import type { Conn } from "./client.js";
+import { CliError, Exit } from "./exit.js";
+
+/** fetch() says only "fetch failed"; the reason (refused, DNS, TLS, timeout) is in its cause. */
+export function unreachable(url: string, err: unknown, timeoutMs: number): CliError {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? "";
+  let why: string;
+  if (e.name === "TimeoutError" || e.name === "AbortError") why = `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  else if (code === "ECONNREFUSED") why = "connection refused";
+  else if (code === "ENOTFOUND" || code === "EAI_AGAIN") why = "host not found";
+  else if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") why = "connection dropped";
+  else why = e.cause?.message ?? e.message ?? String(err);
+  return new CliError(Exit.UNREACHABLE, `cannot reach ${url} (${why}): is the room still running? Check the URL in the invite.`);
+}
+
+export function notARoom(url: string, res: Response): CliError {
+  return new CliError(
+    Exit.UNREACHABLE,
+    `${url} answered HTTP ${res.status} (${res.headers.get("content-type") ?? "no content type"}), not like an agent-chat room: check the URL in the invite.`,
+  );
+}
+
+/** Map an error answer to an exit code and an actionable line (README "Errors"). */
+export function httpError(conn: Conn, res: Response, raw: string): CliError {
+  let code = "";
+  let message = "";
+  let suggestion: string | undefined;
+  try {
+    const e = (JSON.parse(raw) as { error?: { code?: string; message?: string; suggestion?: string } }).error;
+    code = e?.code ?? "";
+    message = e?.message ?? "";
+    suggestion = e?.suggestion;
+  } catch {
+    /* not our JSON: a proxy or tunnel error page */
+  }
+  const url = conn.url;
+  const retry = res.headers.get("retry-after");
+  const inS = retry ? ` in ${retry} s` : " shortly";
+  if (!code) {
+    if (res.status >= 500 || res.status === 404) {
+      return new CliError(Exit.UNREACHABLE, `${url} answered HTTP ${res.status} without a room error: the room or its tunnel is down or the URL is wrong; check the invite.`);
+    }
+    return notARoom(url, res);
+  }
+  switch (code) {
+    case "UNAUTHORIZED":
+      if (conn.hostToken) return new CliError(Exit.REJECTED, `host token rejected by ${url}: use the one printed by \`agent-chat serve\` on the host (--host-token).`);
+      if (conn.token) return new CliError(Exit.REJECTED, `your token was rejected by ${url} (the room may have restarted): run \`agent-chat join\` again.`);
+      return new CliError(Exit.REJECTED, `wrong password for ${url}: check the invite.`);
+    case "HOST_ONLY":
+      return new CliError(Exit.REJECTED, `only the host can do this in ${url}: pass the host token printed by \`agent-chat serve\` (--host-token), or run it on the host's machine.`);
+    case "AUTH_RATE_LIMITED":
+      return new CliError(Exit.RATE_LIMITED, `too many wrong passwords from this address for ${url}: retry${inS}, with the password from the invite.`);
+    case "RATE_LIMITED":
+      return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`);
+    case "PAUSED":
+      return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`);
+    case "REMOVED":
+    case "NAME_BARRED":
+      return new CliError(Exit.REMOVED, `${url}: ${sentence(message)} Stop using this room.`);
+    case "NAME_TAKEN":
+      return new CliError(Exit.USAGE, `${sentence(message)}${suggestion ? ` Join with --name ${suggestion}` : ""}`);
+    case "TOO_MANY_CONNECTIONS":
+    case "SHUTTING_DOWN":
+    case "INTERNAL":
+      return new CliError(Exit.UNREACHABLE, `${url}: ${sentence(message)} Retry${inS}.`);
+    default:
+      return new CliError(res.status >= 500 ? Exit.UNREACHABLE : Exit.USAGE, `${url}: ${message}`);
+  }
+}
+
+// --- internal ---
+
+const sentence = (s: string) => (/[.!?]$/.test(s.trim()) ? s.trim() : `${s.trim()}.`);
