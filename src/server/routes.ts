@@ -113,7 +113,7 @@ export function createRoutes(d: RouteDeps): H3 {
       token: r.token,
       participant: { name: r.participant.name, kind: r.participant.kind },
       next: room.history.lastId,
-      room: { title: room.title },
+      room: { title: room.title, startedAt: room.startedAt },
     });
   }));
 
@@ -151,7 +151,7 @@ export function createRoutes(d: RouteDeps): H3 {
       const slice = limit === undefined ? h.all() : h.since(Math.max(h.oldestId - 1, h.lastId - limit), limit);
       return reply(event, 200, sliceBody(slice));
     }
-    return reply(event, 200, sliceBody(h.since(after, limit || Infinity)));
+    return reply(event, 200, sliceBody(h.since(after, limit ?? Infinity)));
   }));
 
   app.get("/messages/poll", route(true, async ({ event, res, query }, caller) => {

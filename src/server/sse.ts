@@ -58,7 +58,8 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
     const h = room.history;
     while (c.cursor < h.lastId) {
       const s = h.since(c.cursor, REPLAY_CHUNK);
-      let out = s.reset ? `event: reset\ndata: {"oldest":${h.oldestId},"next":${s.next}}\n\n` : "";
+      // `next` in a reset is always the cursor to continue from (oldest - 1): the replay that follows starts at oldest.
+      let out = s.reset ? `event: reset\ndata: {"oldest":${h.oldestId},"next":${h.oldestId - 1}}\n\n` : "";
       let id = s.next - s.items.length;
       for (const json of s.items) out += `id: ${++id}\nevent: message\ndata: ${json}\n\n`;
       c.cursor = s.next;
