@@ -290,7 +290,7 @@ export class SseReader extends Reader {
   opened = 0;
 
   connect() {
-    if (this.closed) return;
+    if (this.closed || this.req) return;
     const headers: Record<string, string> = { ...this.auth, accept: "text/event-stream", "last-event-id": String(this.cursor) };
     const req = http.get(this.baseUrl + "/messages/stream", { headers, agent: false });
     this.req = req;
@@ -363,7 +363,7 @@ export class PollReader extends Reader {
   }
 
   connect() {
-    if (this.closed) return;
+    if (this.closed || this.req) return; // one request at a time
     const req = http.get(`${this.baseUrl}/messages/poll?after=${this.cursor}&timeout=${this.timeoutS}`, { headers: this.auth, agent: false });
     this.req = req;
     this.polls++;
@@ -392,19 +392,21 @@ export class PollReader extends Reader {
 
   drop() {
     const r = this.req;
+    if (!r) return; // between polls: the next one is already on its way
     this.req = undefined;
-    r?.destroy();
+    r.destroy();
     if (!this.closed) {
       this.reconnects++;
       setTimeout(() => this.connect(), 50 + Math.random() * 200);
     }
   }
   kill() {
-    const s = this.req?.socket as (net.Socket & { resetAndDestroy?: () => void }) | undefined;
     const r = this.req;
+    if (!r) return;
+    const s = r.socket as (net.Socket & { resetAndDestroy?: () => void }) | null;
     this.req = undefined;
     if (s?.resetAndDestroy) s.resetAndDestroy();
-    else r?.destroy();
+    else r.destroy();
     if (!this.closed) {
       this.reconnects++;
       setTimeout(() => this.connect(), 50 + Math.random() * 200);
