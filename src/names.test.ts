@@ -17,7 +17,7 @@ describe("names", () => {
   });
 
   it("refuses empty, too long, control characters, non-strings and reserved names", () => {
-    for (const bad of ["", "   ", "\u200b", "x".repeat(41), "a\nb", "a\u0007b", 42, null, "system", "SYSTEM", "all"]) {
+    for (const bad of ["", "   ", "\u200b", "x".repeat(41), "a\nb", "a\u0007b", "\u202eecila", "al\u2066ice", 42, null, "system", "SYSTEM", "all"]) {
       expect(() => checkName(bad), String(bad)).toThrow(expect.objectContaining({ code: "BAD_NAME" }));
     }
   });

@@ -15,6 +15,8 @@ const LOOKALIKES: Record<string, string> = {
 
 const INVISIBLE = /[\p{Cf}\p{Mn}\p{Me}]/gu;
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+// Direction overrides and isolates make "\u202Eecila" display as "alice": never allowed in a name.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 /** Names nobody may take (compared folded). */
 export const RESERVED_NAMES = new Set(["system", "host", "room", "all", "everyone", "anonymous"].map(foldName));
@@ -34,6 +36,7 @@ export function checkName(raw: unknown, field = "name"): string {
     throw new RoomError("BAD_NAME", `"${field}" must be a string of 1-${MAX_NAME_CHARS} characters, e.g. "alice-bot".`);
   }
   const name = raw.normalize("NFC").trim();
+  if (BIDI.test(name)) throw new RoomError("BAD_NAME", `"${field}" contains text-direction control characters; use plain letters, digits, spaces or -_.`);
   if (CONTROL.test(name)) throw new RoomError("BAD_NAME", `"${field}" contains control characters; use letters, digits, spaces or -_.`);
   const visible = [...name.replace(INVISIBLE, "")].length;
   if (visible < 1 || [...name].length > MAX_NAME_CHARS) {

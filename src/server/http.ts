@@ -1,12 +1,42 @@
 // Small HTTP helpers shared by the routes: reading bounded JSON bodies, query numbers, and the one place a
 // history slice is turned into the `{messages, next}` body.
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { RoomError } from "../errors.js";
 import type { Slice } from "../room/history.js";
 
 /** `{"messages":[…],"next":N}` built from already-serialised messages: no JSON.stringify per read. */
 export function sliceBody(s: Slice): string {
   return `{"messages":[${s.items.join(",")}],"next":${s.next}${s.reset ? ',"reset":true' : ""}}`;
+}
+
+/** Answers up to this size go out in one piece; larger ones are streamed as the client reads. */
+export const STREAM_OVER = 64 * 1024;
+
+export function sliceSize(s: Slice): number {
+  let n = 0;
+  for (const j of s.items) n += j.length;
+  return n;
+}
+
+/**
+ * Write a large `{messages, next}` answer piece by piece, never building it whole: a client that reads slowly
+ * (or never) holds about STREAM_OVER bytes here, not the whole history. The items are the history's own strings.
+ * Resolves when the response is done or the client went away.
+ */
+export function streamSlice(res: ServerResponse, s: Slice, headers: Record<string, string>): Promise<void> {
+  res.writeHead(200, headers);
+  res.write('{"messages":[');
+  let i = 0;
+  const pump = () => {
+    while (i < s.items.length) {
+      let chunk = "";
+      while (i < s.items.length && chunk.length < STREAM_OVER) chunk += (i ? "," : "") + s.items[i++];
+      if (!res.write(chunk)) return void res.once("drain", pump);
+    }
+    res.end(`],"next":${s.next}${s.reset ? ',"reset":true' : ""}}`);
+  };
+  pump();
+  return new Promise((resolve) => res.once("close", resolve));
 }
 
 /** Read a JSON object body of at most `limit` bytes straight off the Node request (h3's web-stream path is ~2x slower). */

@@ -94,7 +94,8 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   let closing = false;
 
   // Node checks request timeouts only every connectionsCheckingInterval (30 s by default): check more often.
-  const server: Server = createServer({ connectionsCheckingInterval: Math.min(2_000, o.requestTimeoutMs / 2) }, (req, res) => {
+  // requireHostHeader off: a request without Host gets our documented answer, not Node's bare 400.
+  const server: Server = createServer({ connectionsCheckingInterval: Math.min(2_000, o.requestTimeoutMs / 2), requireHostHeader: false }, (req, res) => {
     if (closing || sockets.size > o.maxConnections) {
       const e = closing
         ? new RoomError("SHUTTING_DOWN", "The room is shutting down.")
@@ -109,6 +110,10 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   // Slow clients (one byte a second) may not hold a socket forever: headers within 10 s, the whole request in 30 s.
   server.headersTimeout = Math.min(10_000, o.requestTimeoutMs);
   server.requestTimeout = o.requestTimeoutMs;
+  // A socket with no traffic either way (a client that connects and says nothing, or stops reading our answer) is
+  // let go a little after the request deadline — after, so a slow request still gets its 408 first — and such
+  // clients cannot hold the room's connection slots. Streams and held polls turn this off for themselves.
+  server.timeout = o.requestTimeoutMs + Math.min(o.requestTimeoutMs, 5_000);
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -123,6 +128,8 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
       : { status: "400 Bad Request", code: "BAD_REQUEST", message: "Malformed HTTP request." };
     const body = JSON.stringify({ error: { code: e.code, message: e.message } });
     socket.end(`HTTP/1.1 ${e.status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    // A client that never reads the answer nor closes would keep the socket half-open for ever.
+    setTimeout(() => socket.destroy(), 1000).unref();
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -3,11 +3,11 @@
 // client disconnects, or at shutdown.
 import type { ServerResponse } from "node:http";
 import type { Participant, Room } from "../room/index.js";
-import { sliceBody } from "./http.js";
+import type { Slice } from "../room/history.js";
 
 interface Waiter {
   after: number;
-  finish: (body: string) => void;
+  finish: (slice: Slice | undefined) => void;
 }
 
 export function createPollHub(room: Room) {
@@ -15,13 +15,13 @@ export function createPollHub(room: Room) {
 
   room.subscribe(() => {
     if (!waiters.size) return;
-    const bodies = new Map<number, string>();
+    const slices = new Map<number, Slice>();
     const now = [...waiters];
     waiters.clear();
     for (const w of now) {
-      let body = bodies.get(w.after);
-      if (body === undefined) bodies.set(w.after, (body = sliceBody(room.history.since(w.after))));
-      w.finish(body);
+      let slice = slices.get(w.after);
+      if (slice === undefined) slices.set(w.after, (slice = room.history.since(w.after)));
+      w.finish(slice);
     }
   });
 
@@ -30,32 +30,35 @@ export function createPollHub(room: Room) {
       return waiters.size;
     },
 
-    /** The body to answer with: at once when something is newer than `after`, else after a message or `timeoutMs`. */
-    wait(res: ServerResponse, after: number, timeoutMs: number, participant?: Participant): string | Promise<string> {
+    /** What to answer with: at once when something is newer than `after`, else after a message or `timeoutMs`;
+     * undefined when the client went away. */
+    wait(res: ServerResponse, after: number, timeoutMs: number, participant?: Participant): Slice | Promise<Slice | undefined> {
       const h = room.history;
-      if (after !== h.lastId || timeoutMs <= 0) return sliceBody(h.since(after));
+      if (after !== h.lastId || timeoutMs <= 0) return h.since(after);
       if (participant) (participant.connections++, (participant.via = "poll"));
-      return new Promise<string>((resolve) => {
+      // A held poll is quiet by design: no idle cut-off while it waits (Node restores the keep-alive timeout after).
+      res.socket?.setTimeout(0);
+      return new Promise<Slice | undefined>((resolve) => {
         let done = false;
         const w: Waiter = { after, finish };
-        const timer = setTimeout(() => finish(sliceBody(h.since(after))), timeoutMs);
+        const timer = setTimeout(() => finish(h.since(after)), timeoutMs);
         // The client went away (aborted fetch, killed agent): release everything now.
-        res.once("close", () => finish(""));
+        res.once("close", () => finish(undefined));
         waiters.add(w);
-        function finish(body: string) {
+        function finish(slice: Slice | undefined) {
           if (done) return;
           done = true;
           clearTimeout(timer);
           waiters.delete(w);
           if (participant) (participant.connections--, (participant.lastSeen = Date.now()));
-          resolve(body);
+          resolve(slice);
         }
       });
     },
 
     /** Shutdown: answer every pending poll with what there is. */
     closeAll() {
-      for (const w of [...waiters]) w.finish(sliceBody(room.history.since(w.after)));
+      for (const w of [...waiters]) w.finish(room.history.since(w.after));
     },
   };
 }

@@ -8,7 +8,8 @@ import { inviteText, webLink } from "../invite.js";
 import { checkName, foldName } from "../names.js";
 import type { Room, Sender } from "../room/index.js";
 import type { Auth, Caller } from "./auth.js";
-import { intParam, readJsonObject, sliceBody } from "./http.js";
+import { intParam, readJsonObject, sliceBody, sliceSize, streamSlice, STREAM_OVER } from "./http.js";
+import type { Slice } from "../room/history.js";
 import type { PollHub } from "./poll.js";
 import type { SseHub } from "./sse.js";
 import { PAGE_HEADERS, type StaticFile } from "./static.js";
@@ -84,6 +85,12 @@ export function createRoutes(d: RouteDeps): H3 {
     };
   }
 
+  /** A `{messages, next}` answer: one piece when small (the common case), streamed when large. */
+  const sendSlice = async (event: H3Event, res: ServerResponse, slice: Slice) => {
+    if (sliceSize(slice) < STREAM_OVER) return reply(event, 200, sliceBody(slice));
+    await streamSlice(res, slice, { "content-type": JSON_TYPE, "access-control-allow-origin": "*" });
+    return HANDLED; // only once the response is over: h3 ends the response when the handler returns
+  };
   const ok = (event: H3Event, status: number, obj: unknown) => reply(event, status, JSON.stringify(obj));
   const hostOnly = (caller: Caller) => {
     if (!caller.host) throw new RoomError("HOST_ONLY", "Only the host can do this: use the host link or token printed by `agent-chat serve`.");
@@ -142,22 +149,22 @@ export function createRoutes(d: RouteDeps): H3 {
     return reply(event, 201, `{"ok":true,"message":${JSON.stringify(message)}}`);
   }));
 
-  app.get("/messages", route(true, ({ event, query }) => {
+  app.get("/messages", route(true, ({ event, res, query }) => {
     const after = intParam(query.get("after"), "after");
     const limit = intParam(query.get("limit"), "limit");
     const h = room.history;
     if (after === undefined) {
       // No cursor: the whole retained history, or its last `limit` messages.
       const slice = limit === undefined ? h.all() : h.since(Math.max(h.oldestId - 1, h.lastId - limit), limit);
-      return reply(event, 200, sliceBody(slice));
+      return sendSlice(event, res, slice);
     }
-    return reply(event, 200, sliceBody(h.since(after, limit ?? Infinity)));
+    return sendSlice(event, res, h.since(after, limit ?? Infinity));
   }));
 
   app.get("/messages/poll", route(true, async ({ event, res, query }, caller) => {
     const after = intParam(query.get("after"), "after") ?? 0;
-    const body = await d.polls.wait(res, after, pollTimeout(query), caller.participant);
-    return body ? reply(event, 200, body) : HANDLED;
+    const slice = await d.polls.wait(res, after, pollTimeout(query), caller.participant);
+    return slice ? sendSlice(event, res, slice) : HANDLED;
   }));
 
   app.get("/messages/stream", route(true, async ({ req, res, query }, caller) => {

@@ -16,6 +16,7 @@ interface Client {
 }
 
 const REPLAY_CHUNK = 256;
+const REPLAY_BYTES = 64 * 1024;
 const KEEPALIVE = Buffer.from(": keepalive\n\n");
 
 export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferBytes: number }) {
@@ -53,17 +54,21 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
     c.res.destroy();
   }
 
-  /** Write history after c.cursor until caught up, pausing while the socket's buffer is full. */
+  /** Write history after c.cursor until caught up, pausing whenever the socket's buffer passes REPLAY_BYTES: a
+   * client replaying a large history that reads slowly (or never) holds about that much here, not the history. */
   function pump(c: Client) {
     const h = room.history;
     while (c.cursor < h.lastId) {
       const s = h.since(c.cursor, REPLAY_CHUNK);
-      // `next` in a reset is always the cursor to continue from (oldest - 1): the replay that follows starts at oldest.
       let out = s.reset ? `event: reset\ndata: {"oldest":${h.oldestId},"next":${h.oldestId - 1}}\n\n` : "";
       let id = s.next - s.items.length;
-      for (const json of s.items) out += `id: ${++id}\nevent: message\ndata: ${json}\n\n`;
-      c.cursor = s.next;
-      if (!c.res.write(out) && c.cursor < h.lastId) {
+      for (const json of s.items) {
+        out += `id: ${++id}\nevent: message\ndata: ${json}\n\n`;
+        if (out.length >= REPLAY_BYTES) break;
+      }
+      c.cursor = id;
+      c.res.write(out);
+      if (c.res.writableLength >= REPLAY_BYTES && c.cursor < h.lastId) {
         c.res.once("drain", () => clients.has(c) && pump(c));
         return;
       }
@@ -86,6 +91,8 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
       });
       // Headers and a first line at once: clients and proxies see the stream is open before any message.
       res.write("retry: 2000\n: connected\n\n");
+      // A stream is quiet for long stretches (keepalives every 15 s): no idle cut-off for it.
+      req.socket.setTimeout(0);
       const c: Client = { res, participant, cursor: after ?? room.history.lastId, live: false };
       clients.add(c);
       if (after !== undefined && after > room.history.lastId) {
@@ -96,7 +103,6 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
       pump(c);
       if (participant) (participant.connections++, (participant.via = "stream"));
       return new Promise((resolve) => {
-        req.socket.setTimeout(0);
         res.on("close", () => {
           clients.delete(c);
           if (participant) (participant.connections--, (participant.lastSeen = Date.now()));
