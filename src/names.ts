@@ -13,6 +13,9 @@ const LOOKALIKES: Record<string, string> = {
   "χ": "x", "γ": "y", "ℓ": "l", "ı": "i", "0": "o", "1": "l", "|": "l", "$": "s", "@": "a",
 };
 
+// Printable ASCII needs no Unicode normalisation or invisible/bidi checks: the fast path for most names.
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 const INVISIBLE = /[\p{Cf}\p{Mn}\p{Me}]/gu;
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 // Direction overrides and isolates make "\u202Eecila" display as "alice": never allowed in a name.
@@ -23,7 +26,7 @@ export const RESERVED_NAMES = new Set(["system", "host", "room", "all", "everyon
 
 /** The form two names are compared in: case, width, accents, invisible characters and look-alikes folded. */
 export function foldName(name: string): string {
-  const base = name.normalize("NFKD").replace(INVISIBLE, "").toLowerCase();
+  const base = PRINTABLE_ASCII.test(name) ? name.toLowerCase() : name.normalize("NFKD").replace(INVISIBLE, "").toLowerCase();
   let out = "";
   for (const ch of base) out += LOOKALIKES[ch] ?? ch;
   // "i" and "l" look the same in many fonts; so do separators.
@@ -34,6 +37,14 @@ export function foldName(name: string): string {
 export function checkName(raw: unknown, field = "name"): string {
   if (typeof raw !== "string") {
     throw new RoomError("BAD_NAME", `"${field}" must be a string of 1-${MAX_NAME_CHARS} characters, e.g. "alice-bot".`);
+  }
+  if (PRINTABLE_ASCII.test(raw)) {
+    const name = raw.trim();
+    if (name.length < 1 || name.length > MAX_NAME_CHARS) {
+      throw new RoomError("BAD_NAME", `"${field}" must be 1-${MAX_NAME_CHARS} visible characters (got ${name.length}).`);
+    }
+    if (RESERVED_NAMES.has(foldName(name))) throw new RoomError("BAD_NAME", `"${name}" is reserved; pick another name.`);
+    return name;
   }
   const name = raw.normalize("NFC").trim();
   if (BIDI.test(name)) throw new RoomError("BAD_NAME", `"${field}" contains text-direction control characters; use plain letters, digits, spaces or -_.`);

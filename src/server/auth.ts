@@ -1,6 +1,6 @@
 // Who is calling: a participant (token), the host (host token), or anyone with the room password.
 // Password guesses are throttled per address and overall; tokens are 256-bit random, so they are always checked.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { RoomError } from "../errors.js";
 import { createBucket } from "../limits.js";
@@ -23,7 +23,9 @@ export interface AuthOptions {
 }
 
 export const newHostToken = () => "ach_" + randomBytes(32).toString("base64url");
-const sha = (s: string) => createHash("sha256").update(s).digest();
+// One-shot hash (Node >= 20.12): cheaper than createHash on every request; both sides hashed, so the
+// constant-time compare sees equal lengths.
+const sha = (s: string) => hash("sha256", s, "buffer");
 
 export function createAuth(room: Room, opts: AuthOptions) {
   const passwordHash = sha(opts.password);
