@@ -63,7 +63,14 @@ class Hist {
   }
 }
 
-function request(base, path, { method = "GET", headers = {}, body, agent = false, timeoutMs = 10_000 } = {}) {
+/** One request; never throws (status 0 on a transport error). A keep-alive socket the server closed as idle just
+ * as it was reused (ECONNRESET before anything was read) is retried once, as Node's documentation recommends. */
+async function request(base, path, opts = {}) {
+  const r = await requestOnce(base, path, opts);
+  return r.status === 0 && r.reused && r.text === "ECONNRESET" ? requestOnce(base, path, opts) : r;
+}
+
+function requestOnce(base, path, { method = "GET", headers = {}, body, agent = false, timeoutMs = 10_000 } = {}) {
   return new Promise((resolve) => {
     const req = http.request(base + path, { method, headers, agent }, (res) => {
       const chunks = [];
@@ -78,7 +85,7 @@ function request(base, path, { method = "GET", headers = {}, body, agent = false
         resolve({ status: res.statusCode, text, json });
       });
     });
-    req.on("error", (e) => resolve({ status: 0, text: e.code ?? String(e) }));
+    req.on("error", (e) => resolve({ status: 0, text: e.code ?? String(e), reused: req.reusedSocket }));
     req.setTimeout(timeoutMs, () => req.destroy(new Error("timeout")));
     req.end(body);
   });

@@ -155,11 +155,22 @@ export interface JsonAnswer {
   json: any;
 }
 
-export function request(
-  baseUrl: string,
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: http.Agent | false; timeoutMs?: number } = {},
-): Promise<JsonAnswer> {
+type RequestOptions = { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: http.Agent | false; timeoutMs?: number };
+
+/**
+ * One request. A keep-alive socket the server closed as idle just as we reused it fails with ECONNRESET before
+ * the server read anything: that one case is retried once, as Node's documentation recommends (req.reusedSocket).
+ */
+export async function request(baseUrl: string, path: string, opts: RequestOptions = {}): Promise<JsonAnswer> {
+  try {
+    return await requestOnce(baseUrl, path, opts);
+  } catch (e) {
+    if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === "ECONNRESET") return requestOnce(baseUrl, path, opts);
+    throw e;
+  }
+}
+
+function requestOnce(baseUrl: string, path: string, opts: RequestOptions): Promise<JsonAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(baseUrl + path, { method: opts.method ?? "GET", headers: opts.headers, agent: opts.agent ?? false }, (res) => {
       const chunks: Buffer[] = [];
@@ -176,7 +187,7 @@ export function request(
         resolve({ status: res.statusCode!, headers: res.headers, text, json });
       });
     });
-    req.on("error", reject);
+    req.on("error", (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
     if (opts.timeoutMs) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
     req.end(opts.body);
   });

@@ -95,7 +95,7 @@ export function loadSuite() {
         while (running) {
           const text = n % 7 === 3 ? `${p.name} #${n}\nsecond line ✓ 🎈 «ünïcødé»` : `${p.name} #${n}`;
           n++;
-          const res = await postAs(r.url, p.token, text, agent);
+          const res = await postAs(r.url, p.token, text, agent).catch((e: Error) => ({ status: 0, text: String(e), json: undefined }));
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status === 201) accepted.set(res.json.message.id, `${p.name}\u0000${text}`);
           else if (res.status === 429) refused.push(text);
@@ -109,10 +109,11 @@ export function loadSuite() {
         let n = 0;
         while (running) {
           const text = `${p.name} eager #${n++}`;
-          const res = await postAs(r.url, p.token, text, agent);
+          const res = await postAs(r.url, p.token, text, agent).catch((e: Error) => ({ status: 0, text: String(e), json: undefined }));
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status === 201) accepted.set(res.json.message.id, `${p.name}\u0000${text}`);
           else if (res.status === 429) refused.push(text);
+          else ledger.error(`eager sender: ${res.status} ${res.text}`);
           await sleep(333);
         }
       })();
@@ -121,7 +122,7 @@ export function loadSuite() {
       let visits = 0;
       const visitorReaders: SseReader[] = [];
       const visitors = Array.from({ length: VISITORS }, async (_, v) => {
-        for (let k = 0; running; k++) {
+        for (let k = 0; running; k++) try {
           const j = await join(r.url, r.password, `visitor-${v}-${k}`, k % 2 ? "human" : "agent", agent);
           const rd = new SseReader(`visitor-${v}-${k}`, r.url, { authorization: `Bearer ${j.token}` }, j.next, ledger);
           visitorReaders.push(rd);
@@ -131,6 +132,8 @@ export function loadSuite() {
           const left = await request(r.url, "/leave", { method: "POST", agent, headers: { authorization: `Bearer ${j.token}` } });
           if (left.status !== 200) ledger.error(`leave: ${left.status} ${left.text}`);
           visits++;
+        } catch (e) {
+          ledger.error(`visitor ${v}: ${e}`);
         }
       });
 
