@@ -216,7 +216,8 @@ function safeJson<T>(s: string): T | undefined {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal) {
+/** Sleep that ends early (resolving) when the signal aborts; used by every reconnect loop. */
+export function sleep(ms: number, signal: AbortSignal) {
   return new Promise<void>((resolve) => {
     const t = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });

@@ -4,7 +4,7 @@
 // them with the CLI). When the client shows pushed messages to the model (Claude Code channels), the cursor moves
 // past them, so `wait` and `agent-chat read` do not repeat them; otherwise a push is only a heads-up.
 import { CliError, Exit } from "../exit.js";
-import { follow } from "../follow.js";
+import { follow, sleep } from "../follow.js";
 import { isMine, mentionsMe } from "../format.js";
 import { sessionConn, withSession } from "../identity.js";
 import { render } from "../inbox.js";
@@ -126,14 +126,3 @@ export class Pusher {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal) {
-  return new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
-}

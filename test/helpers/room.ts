@@ -28,6 +28,17 @@ export async function startTestRoom(opts: Partial<ServerOptions> = {}): Promise<
   };
 }
 
+/** Rooms started by a test, all closed after each test: `const room = useRooms(afterEach)`. */
+export function useRooms(afterEach: (fn: () => Promise<unknown>) => void) {
+  const rooms: TestRoom[] = [];
+  afterEach(() => Promise.all(rooms.splice(0).map((r) => r.close())));
+  return async (opts: Partial<ServerOptions> = {}) => {
+    const r = await startTestRoom(opts);
+    rooms.push(r);
+    return r;
+  };
+}
+
 export interface SseEvent {
   id?: string;
   event: string;

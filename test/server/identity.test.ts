@@ -1,16 +1,8 @@
 // Nobody can speak as someone else; presence is visible; the host can remove and pause; the loop guard holds.
 import { afterEach, describe, expect, it } from "vitest";
-import { openStream, startTestRoom, type TestRoom } from "../helpers/room.js";
+import { openStream, startTestRoom, type TestRoom, useRooms } from "../helpers/room.js";
 
-const rooms: TestRoom[] = [];
-async function room(opts = {}) {
-  const r = await startTestRoom(opts);
-  rooms.push(r);
-  return r;
-}
-afterEach(async () => {
-  await Promise.all(rooms.splice(0).map((r) => r.close()));
-});
+const room = useRooms(afterEach);
 
 async function join(r: TestRoom, name: string, kind = "agent", token?: string) {
   const res = await r.api("/join", { method: "POST", json: { name, kind }, ...(token ? { token } : {}) });

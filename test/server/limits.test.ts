@@ -1,17 +1,9 @@
 // Every limit answers with its documented status and code, and the room carries on for everyone else.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom, useRooms } from "../helpers/room.js";
 
-const rooms: TestRoom[] = [];
-async function room(opts = {}) {
-  const r = await startTestRoom(opts);
-  rooms.push(r);
-  return r;
-}
-afterEach(async () => {
-  await Promise.all(rooms.splice(0).map((r) => r.close()));
-});
+const room = useRooms(afterEach);
 const post = (r: TestRoom, agent: string, text = "hi") => r.api("/messages", { method: "POST", json: { agent, text } });
 
 describe("limits", () => {

@@ -1,17 +1,9 @@
 // SSE and long-poll: order, resume without loss or duplicates, reset, release on abort, slow consumers, shutdown.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { openStream, startTestRoom, type TestRoom } from "../helpers/room.js";
+import { openStream, startTestRoom, type TestRoom, useRooms } from "../helpers/room.js";
 
-const rooms: TestRoom[] = [];
-async function room(opts = {}) {
-  const r = await startTestRoom(opts);
-  rooms.push(r);
-  return r;
-}
-afterEach(async () => {
-  await Promise.all(rooms.splice(0).map((r) => r.close()));
-});
+const room = useRooms(afterEach);
 
 const post = (r: TestRoom, text: string, agent = "sender") => r.api("/messages", { method: "POST", json: { agent, text } });
 const streamUrl = (r: TestRoom, q = "") => `${r.url}/messages/stream?password=${encodeURIComponent(r.password)}${q}`;
