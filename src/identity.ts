@@ -143,7 +143,7 @@ function pickSession(t: Target): Session | undefined {
     list = list.filter((s) => foldName(s.name) === key);
   }
   if (list.length <= 1) return list[0];
-  const names = [...new Map(list.map((s) => [foldName(s.name), s.name])).values()];
+  const names = [...new Map(list.map((s) => [foldName(s.name), s.name])).values()].sort((a, b) => a.localeCompare(b)); // stable order: the state dir lists files by hash
   if (names.length > 1) {
     throw usageError(
       `${names.length} names are joined on this machine (${names.join(", ")}): say which one you are with ${names.map((n) => `--name ${shellWord(n)}`).join(" or ")} (or set AGENT_CHAT_NAME).`,
