@@ -3,7 +3,7 @@
 // delivered within a second) and must release everything the faulty clients held.
 import http from "node:http";
 import net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   documentedErrors,
   join,
@@ -15,7 +15,7 @@ import {
   sleep,
   SseReader,
   startProbe,
-  startRoomProcess,
+  useRoomProcesses,
   summary,
   until,
   type AnyReader,
@@ -23,18 +23,7 @@ import {
   type RoomProcess,
 } from "./helpers.js";
 
-const rooms: RoomProcess[] = [];
-afterEach(async () => {
-  for (const r of rooms.splice(0)) {
-    expect(r.crashed, `server process died: ${r.exitInfo}`).toBe(false);
-    await r.close();
-  }
-});
-async function room(opts: Record<string, unknown> = {}) {
-  const r = await startRoomProcess({ loopGuard: 0, rateLimit: 0, ...opts });
-  rooms.push(r);
-  return r;
-}
+const room = useRoomProcesses({ loopGuard: 0, rateLimit: 0 });
 
 /** Run `fault` with the probe going; assert the probe's view; return figures. */
 async function underProbe(r: RoomProcess, name: string, fault: () => Promise<void>, limits = { healthMs: 1000, deliveryMs: 1000 }) {

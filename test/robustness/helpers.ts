@@ -1,3 +1,4 @@
+import { afterEach, expect } from "vitest";
 // Shared by the robustness suites: a room server in its own process (clean timing and memory figures), raw HTTP
 // over net sockets (for requests fetch refuses to send), SSE and long-poll readers that check every id they see,
 // a post→delivery probe, a seeded random generator, and the README's table of error codes.
@@ -59,6 +60,22 @@ export function distIsStale(): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Room processes started by a test, each checked for a crash and closed after every test. */
+export function useRoomProcesses(defaults: Record<string, unknown> = {}) {
+  const rooms: RoomProcess[] = [];
+  afterEach(async () => {
+    for (const r of rooms.splice(0)) {
+      expect(r.crashed, `server process died: ${r.exitInfo}`).toBe(false);
+      await r.close();
+    }
+  });
+  return async (opts: Record<string, unknown> = {}) => {
+    const r = await startRoomProcess({ ...defaults, ...opts });
+    rooms.push(r);
+    return r;
+  };
 }
 
 export async function startRoomProcess(opts: Record<string, unknown> = {}): Promise<RoomProcess> {

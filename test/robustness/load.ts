@@ -2,7 +2,7 @@
 // senders at the rate limit, visitors joining and leaving — and every accepted message reaches every reader,
 // in order, exactly once. Then: memory stays flat once the history ring is full.
 import http from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   join,
   Ledger,
@@ -11,25 +11,14 @@ import {
   request,
   sleep,
   SseReader,
-  startRoomProcess,
+  useRoomProcesses,
   summary,
   until,
   type AnyReader,
   type RoomProcess,
 } from "./helpers.js";
 
-const rooms: RoomProcess[] = [];
-afterEach(async () => {
-  for (const r of rooms.splice(0)) {
-    expect(r.crashed, `server process died: ${r.exitInfo}`).toBe(false);
-    await r.close();
-  }
-});
-async function room(opts: Record<string, unknown>) {
-  const r = await startRoomProcess(opts);
-  rooms.push(r);
-  return r;
-}
+const room = useRoomProcesses();
 
 export function loadSuite() {
   describe("load and churn", () => {
