@@ -26,6 +26,16 @@ describe("SSE", () => {
     b.close();
   });
 
+  it("keeps an idle stream alive with a keepalive comment on the configured interval (15 s by default)", async () => {
+    const r = await room({ keepaliveMs: 200 });
+    const s = await openStream(streamUrl(r));
+    const next = s.next(1000).catch(() => undefined); // keep the reader going; no data event is expected
+    await new Promise((res) => setTimeout(res, 750));
+    expect(s.comments.filter((c) => c === ": keepalive").length).toBeGreaterThanOrEqual(2);
+    s.close();
+    await next;
+  });
+
   it("resumes with Last-Event-ID after a dropped connection: no loss, no duplicates", async () => {
     const r = await room();
     for (let i = 0; i < 5; i++) await post(r, `before${i}`);
