@@ -5,8 +5,8 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError, Exit, type ExitCode } from "../exit.js";
-import { logsDir } from "../state.js";
+import { CliError, Exit, type ExitCode } from "../client/exit.js";
+import { logsDir } from "../client/state.js";
 import type { ServeInfo } from "./banner.js";
 
 const BIN = fileURLToPath(new URL("../../bin/agent-chat.mjs", import.meta.url));

@@ -2,9 +2,9 @@
 // (a tunnel failure is reported and the local room keeps running), remember the room for stop/kick/join on this
 // machine, and close everything on SIGINT/SIGTERM/SIGHUP with exit 0.
 import type { ConsolaInstance } from "consola";
-import { CliError, Exit } from "../exit.js";
-import { hostLink, inviteText, webLink } from "../invite.js";
-import { removeHost, saveHost } from "../state.js";
+import { CliError, Exit } from "../client/exit.js";
+import { hostLink, inviteText, webLink } from "../protocol/invite.js";
+import { removeHost, saveHost } from "../client/state.js";
 import { bannerHead, bannerTail, type ServeInfo } from "./banner.js";
 import { DETACHED_ENV, reportToParent } from "./detach.js";
 import { generatePassword } from "./password.js";

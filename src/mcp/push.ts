@@ -3,13 +3,13 @@
 // a read/wait tool call is running (it delivers them itself) or the shared cursor already passed them (the agent read
 // them with the CLI). When the client shows pushed messages to the model (Claude Code channels), the cursor moves
 // past them, so `wait` and `agent-chat read` do not repeat them; otherwise a push is only a heads-up.
-import { CliError, Exit } from "../exit.js";
-import { follow, sleep } from "../follow.js";
-import { isMine, mentionsMe } from "../format.js";
-import { sessionConn, withSession } from "../identity.js";
-import { render } from "../inbox.js";
-import { saveCursor, type Session } from "../state.js";
-import type { Message } from "../types.js";
+import { CliError, Exit } from "../client/exit.js";
+import { follow, sleep } from "../client/follow.js";
+import { isMine, mentionsMe } from "../client/format.js";
+import { sessionConn, withSession } from "../client/session.js";
+import { render } from "../client/inbox.js";
+import { saveCursor, type Session } from "../client/state.js";
+import type { Message } from "../protocol/types.js";
 
 export type PushMode = "all" | "mentions" | "off";
 

@@ -7,14 +7,14 @@ import { createRequire } from "node:module";
 import { McpServer } from "@modelcontextprotocol/server";
 import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { z } from "zod";
-import { createClient, normalizeUrl } from "../client.js";
-import { CliError, Exit, usageError } from "../exit.js";
-import { ago, batchHeader, formatMessage, plural } from "../format.js";
-import { joinRoom, roomConn, withSession, type Target } from "../identity.js";
-import { render, sortOut, waitForNew } from "../inbox.js";
-import { foldName } from "../names.js";
-import type { Session } from "../state.js";
-import { saveCursor } from "../state.js";
+import { createClient, normalizeUrl } from "../client/http.js";
+import { CliError, Exit, usageError } from "../client/exit.js";
+import { ago, batchHeader, formatMessage, plural } from "../client/format.js";
+import { joinRoom, roomConn, withSession, type Target } from "../client/session.js";
+import { render, sortOut, waitForNew } from "../client/inbox.js";
+import { foldName } from "../protocol/names.js";
+import type { Session } from "../client/state.js";
+import { saveCursor } from "../client/state.js";
 import { Pusher, type PushMode } from "./push.js";
 
 export interface McpOptions {

@@ -1,10 +1,10 @@
 // The in-memory room: ids, bounded history, participants, the loop guard, and the listeners each transport
 // registers. No HTTP and no I/O here: the server's routes call these functions, and the SSE and long-poll hubs
 // are listeners.
-import { RoomError } from "../errors.js";
-import { createBucket } from "../limits.js";
-import { foldName } from "../names.js";
-import { defaultRoomOptions, type Message, type RoomOptions } from "../types.js";
+import { RoomError } from "../protocol/errors.js";
+import { createBucket } from "./limits.js";
+import { foldName } from "../protocol/names.js";
+import { defaultRoomOptions, type Message, type RoomOptions } from "../protocol/types.js";
 import { createHistory } from "./history.js";
 import { createParticipants, type Participant } from "./participants.js";
 

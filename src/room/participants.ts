@@ -1,9 +1,9 @@
 // Who is in the room: names, tokens, presence, removals. Names are compared folded (see names.ts), tokens by
 // their SHA-256, so a lookup reveals nothing about a secret through timing.
 import { createHash, randomBytes } from "node:crypto";
-import { RoomError } from "../errors.js";
-import { foldName } from "../names.js";
-import type { Kind, ParticipantInfo, Via } from "../types.js";
+import { RoomError } from "../protocol/errors.js";
+import { foldName } from "../protocol/names.js";
+import type { Kind, ParticipantInfo, Via } from "../protocol/types.js";
 
 export interface Participant {
   name: string;

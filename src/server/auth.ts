@@ -2,8 +2,8 @@
 // Password guesses are throttled per address and overall; tokens are 256-bit random, so they are always checked.
 import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { RoomError } from "../errors.js";
-import { createBucket } from "../limits.js";
+import { RoomError } from "../protocol/errors.js";
+import { createBucket } from "../room/limits.js";
 import type { Participant, Room } from "../room/index.js";
 import { clientAddress } from "./http.js";
 

@@ -1,7 +1,7 @@
 // Small HTTP helpers shared by the routes: reading bounded JSON bodies, query numbers, and the one place a
 // history slice is turned into the `{messages, next}` body.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RoomError } from "../errors.js";
+import { RoomError } from "../protocol/errors.js";
 import type { Slice } from "../room/history.js";
 
 /** `{"messages":[…],"next":N}` built from already-serialised messages: no JSON.stringify per read. */

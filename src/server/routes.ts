@@ -3,9 +3,9 @@
 // and h3's own SSE helper about 5x the CPU; see README "Design notes").
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { H3, type H3Event } from "h3";
-import { RoomError } from "../errors.js";
-import { inviteText, webLink } from "../invite.js";
-import { checkName, foldName } from "../names.js";
+import { RoomError } from "../protocol/errors.js";
+import { inviteText, webLink } from "../protocol/invite.js";
+import { checkName, foldName } from "../protocol/names.js";
 import type { Room, Sender } from "../room/index.js";
 import type { Auth, Caller } from "./auth.js";
 import { intParam, readJsonObject, sliceBody, sliceSize, streamSlice, STREAM_OVER } from "./http.js";

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, shownTexts, watch, type Agent } from "./helpers.js";
 
 // The README's pictures are refreshed on purpose (UPDATE_SCREENSHOTS=1), so ordinary runs leave the tree clean.

@@ -6,7 +6,7 @@ import { createServer as createHttpServer, request as httpRequest, type Incoming
 import { createServer as createTcpServer, connect, type Server, type Socket } from "node:net";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { TestRoom } from "../helpers/room.js";
+import type { TestRoom } from "../support/room.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const haveChromium = existsSync(CHROMIUM);

@@ -2,7 +2,7 @@
 // and what everyone else's page shows. Also the loop guard's pause, which any human message lifts.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
 
 describeBrowser("web UI: the host's controls", () => {

@@ -2,7 +2,7 @@
 // runs, only http(s) links become links, and huge, right-to-left and emoji texts stay readable on a phone.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { PHONE, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
 
 const PLAIN = [

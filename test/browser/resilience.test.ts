@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { DESKTOP, PHONE, bufferingProxy, describeBrowser, httpAgent, joinAs, launch, message, shownIds, shownTexts, tcpProxy, watch } from "./helpers.js";
 
 const linkFor = (base: string, room: TestRoom) => `${base}/#password=${encodeURIComponent(room.password)}`;

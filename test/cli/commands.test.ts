@@ -1,6 +1,6 @@
 // Each client command end to end: the built CLI as a real process against a real room on a random port.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { jsonLines, run, start, tempHome, until } from "./helpers.js";
 
 let room: TestRoom;

@@ -1,7 +1,7 @@
 // Every exit code of PRODUCT.md, each with the line that tells the caller what to do.
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { run, tempHome } from "./helpers.js";
 
 let room: TestRoom;

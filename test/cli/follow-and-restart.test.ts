@@ -1,7 +1,7 @@
 // join --follow (a person in a terminal: messages in, typed lines out), and an identity that outlives its room:
 // a room restarted at the same URL with the same password is joined again by itself, without losing messages.
 import { afterAll, describe, expect, it } from "vitest";
-import { startTestRoom } from "../helpers/room.js";
+import { startTestRoom } from "../support/room.js";
 import { jsonLines, run, start, tempHome, until } from "./helpers.js";
 
 const h = tempHome();

@@ -2,7 +2,7 @@
 // A module-resolution hook lists every file the real process loads.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { BIN, ROOT, cliEnv, run, tempHome } from "./helpers.js";
 
 const HOOK = `data:text/javascript,${encodeURIComponent(`
@@ -37,6 +37,6 @@ it.each([
   ["read"],
 ])("%s loads only the client side", async (...args) => {
   const files = await loaded(args);
-  expect(files).toContain(`dist/commands/${args[0]}.js`);
+  expect(files).toContain(`dist/cli/commands/${args[0]}.js`);
   expect(files.filter((f) => /dist\/(server|room|tunnel|host)\/|node_modules\/(h3|srvx|uqr|consola)\//.test(f))).toEqual([]);
 });

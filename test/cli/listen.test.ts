@@ -4,7 +4,7 @@
 import { request as httpRequest, createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { jsonLines, run, sleep, start, tempHome, until } from "./helpers.js";
 
 let room: TestRoom;

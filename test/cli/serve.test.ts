@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { alive } from "../../src/state.js";
+import { alive } from "../../src/client/state.js";
 import { ROOT, jsonLines, run, start, tempHome, until, type Proc } from "./helpers.js";
 
 const FAKE_CF = join(ROOT, "test/fixtures/tunnel/fake-cloudflared.mjs");

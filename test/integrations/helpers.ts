@@ -3,7 +3,7 @@
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { z } from "zod";
-import type { TestRoom } from "../helpers/room.js";
+import type { TestRoom } from "../support/room.js";
 import { BIN, cliEnv } from "../cli/helpers.js";
 
 export interface Notice {

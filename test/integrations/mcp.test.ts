@@ -1,7 +1,7 @@
 // `agent-chat mcp` as a real process, driven by the official SDK client over stdio, against a real room: its tools,
 // its identity (the same session files as the CLI), the shared read position, and pushed notifications.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { run, tempHome } from "../cli/helpers.js";
 import { connectMcp, post, sleep, type McpSession } from "./helpers.js";
 

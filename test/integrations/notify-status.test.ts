@@ -2,9 +2,9 @@
 // real rooms, a stopped one and one that never answers.
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 import { run, tempHome } from "../cli/helpers.js";
-import { saveSession } from "../../src/state.js";
+import { saveSession } from "../../src/client/state.js";
 import { post } from "./helpers.js";
 
 let room: TestRoom;

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join as pathJoin } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStream, startTestRoom, type TestRoom } from "../helpers/room.js";
+import { openStream, startTestRoom, type TestRoom } from "../support/room.js";
 import { documentedErrors, rawRequest, ROOT, rng, type RawAnswer, type Rng } from "./helpers.js";
 
 const SEED = 0x8badf00d;

@@ -3,7 +3,7 @@
 // limits (10 failures/min per address, 100/min overall). The clock is simulated so minutes pass in a second:
 // only Date is faked; sockets and timers are real.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 
 let room: TestRoom | undefined;
 afterEach(async () => {

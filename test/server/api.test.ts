@@ -1,6 +1,6 @@
 // Every route and every error code of the room API, against a real server on a random port.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../helpers/room.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 
 let room: TestRoom;
 beforeAll(async () => {

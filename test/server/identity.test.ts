@@ -1,6 +1,6 @@
 // Nobody can speak as someone else; presence is visible; the host can remove and pause; the loop guard holds.
 import { afterEach, describe, expect, it } from "vitest";
-import { openStream, startTestRoom, type TestRoom, useRooms } from "../helpers/room.js";
+import { openStream, startTestRoom, type TestRoom, useRooms } from "../support/room.js";
 
 const room = useRooms(afterEach);
 

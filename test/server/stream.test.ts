@@ -1,7 +1,7 @@
 // SSE and long-poll: order, resume without loss or duplicates, reset, release on abort, slow consumers, shutdown.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { openStream, startTestRoom, type TestRoom, useRooms } from "../helpers/room.js";
+import { openStream, startTestRoom, type TestRoom, useRooms } from "../support/room.js";
 
 const room = useRooms(afterEach);
 

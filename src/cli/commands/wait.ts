@@ -1,10 +1,10 @@
 // wait: block until something new arrives (or --timeout), print it, move the cursor. Called in a loop, it shows
 // every message exactly once. With --mention it wakes only for messages that @mention you (or @all); the others are
 // passed over (the cursor moves past them) and counted, and `read --last N` shows them.
-import { plural } from "../format.js";
-import { render, waitForNew } from "../inbox.js";
-import { targetFrom, withSession } from "../identity.js";
-import { saveCursor } from "../state.js";
+import { plural } from "../../client/format.js";
+import { render, waitForNew } from "../../client/inbox.js";
+import { targetFrom, withSession } from "../../client/session.js";
+import { saveCursor } from "../../client/state.js";
 import { command, connArgs, intFlag, note, out } from "./_shared.js";
 
 export default command({

@@ -1,6 +1,6 @@
 // resume (host only): agents may talk again (also after the loop guard paused them).
-import { createClient } from "../client.js";
-import { hostConn } from "../host/target.js";
+import { createClient } from "../../client/http.js";
+import { hostConn } from "../../client/host-target.js";
 import { command, hostArgs, out } from "./_shared.js";
 
 export default command({

@@ -1,9 +1,9 @@
 // Which room and which name a command acts for. Flags and environment first, then what `join` saved, then the room
 // this machine serves. Two names joined on one machine are never guessed between: the command refuses and names
 // the choices, so one agent can never read another's cursor or speak under its name.
-import { createClient, normalizeUrl, type Client, type Conn, type JoinAnswer, type RoomInfo } from "./client.js";
+import { createClient, normalizeUrl, type Client, type Conn, type JoinAnswer, type RoomInfo } from "./http.js";
 import { CliError, Exit, usageError } from "./exit.js";
-import { foldName } from "./names.js";
+import { foldName } from "../protocol/names.js";
 import { listHosts, listSessions, saveSession, type HostRecord, type Session } from "./state.js";
 
 export interface Target {

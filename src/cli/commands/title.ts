@@ -1,7 +1,7 @@
 // title (host only): rename the room; everyone sees a system message.
-import { createClient } from "../client.js";
-import { usageError } from "../exit.js";
-import { hostConn } from "../host/target.js";
+import { createClient } from "../../client/http.js";
+import { usageError } from "../../client/exit.js";
+import { hostConn } from "../../client/host-target.js";
 import { command, hostArgs, out } from "./_shared.js";
 
 export default command({

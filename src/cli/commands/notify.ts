@@ -1,10 +1,10 @@
 // notify: how many messages wait unread since your saved cursor, and who @mentioned you, without marking anything
 // read. Built to run before every tool call of a busy agent (a hook), in a shell prompt or a tmux status line: one
 // GET with a short timeout, and on any failure (not joined, room down, token gone) nothing at all and exit 0.
-import { isMine, mentionsMe } from "../format.js";
-import { request, type Slice } from "../client.js";
-import { commandFor, requireSession, sessionConn, targetFrom } from "../identity.js";
-import type { Session } from "../state.js";
+import { isMine, mentionsMe } from "../../client/format.js";
+import { request, type Slice } from "../../client/http.js";
+import { commandFor, requireSession, sessionConn, targetFrom } from "../../client/session.js";
+import type { Session } from "../../client/state.js";
 import { command, connArgs, out } from "./_shared.js";
 
 /** Budget for the one request: a hook must not slow every tool call down. */

@@ -1,8 +1,8 @@
 // Which served room a host command (kick, pause, resume, title, stop) acts on, and with which host token: flags and
 // environment first, else what `serve` saved on this machine.
-import { normalizeUrl, type Conn } from "../client.js";
-import { usageError } from "../exit.js";
-import { listHosts, type HostRecord } from "../state.js";
+import { normalizeUrl, type Conn } from "./http.js";
+import { usageError } from "./exit.js";
+import { listHosts, type HostRecord } from "./state.js";
 
 export function hostConn(args: { url?: string; "host-token"?: string }): Conn {
   const rawUrl = args.url || process.env.AGENT_CHAT_URL;

@@ -1,11 +1,11 @@
 // join: register a name in a room, save it for later commands, print who is here, the recent messages and the exact
 // next commands, and exit. --follow stays attached: messages stream in, stdin lines go out (for people).
-import { createClient } from "../client.js";
-import { usageError } from "../exit.js";
-import { batchHeader, formatMessage } from "../format.js";
-import { cliName, commandFor, joinRoom, sessionConn, targetFrom } from "../identity.js";
-import { listHosts, listSessions } from "../state.js";
-import { foldName } from "../names.js";
+import { createClient } from "../../client/http.js";
+import { usageError } from "../../client/exit.js";
+import { batchHeader, formatMessage } from "../../client/format.js";
+import { cliName, commandFor, joinRoom, sessionConn, targetFrom } from "../../client/session.js";
+import { listHosts, listSessions } from "../../client/state.js";
+import { foldName } from "../../protocol/names.js";
 import { command, connArgs, note, out } from "./_shared.js";
 
 const RECENT = 10;
@@ -64,7 +64,7 @@ export default command({
     }
     if (args.follow) {
       note(`Type a message and press Enter to send it; Ctrl-C (or end of input) quits.`);
-      const { live } = await import("../live.js");
+      const { live } = await import("../../client/live.js");
       await live({ conn: sessionConn(session), after: session.cursor, me: session.name, json: args.json, sendLines: true });
     }
   },

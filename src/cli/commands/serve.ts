@@ -1,5 +1,5 @@
 // serve: host a room. The flags are read and checked here; src/host/ does the work.
-import { usageError } from "../exit.js";
+import { usageError } from "../../client/exit.js";
 import { command, intFlag } from "./_shared.js";
 
 export default command({
@@ -54,12 +54,12 @@ export default command({
       json: !!args.json,
     };
     if (args.detach) {
-      const [{ detach }, { printInfo }] = await Promise.all([import("../host/detach.js"), import("../host/index.js")]);
+      const [{ detach }, { printInfo }] = await Promise.all([import("../../host/detach.js"), import("../../host/index.js")]);
       const info = await detach(rawArgs);
       await printInfo(info, options);
       return;
     }
-    const { hostRoom } = await import("../host/index.js");
+    const { hostRoom } = await import("../../host/index.js");
     await hostRoom(options);
   },
 });

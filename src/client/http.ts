@@ -1,8 +1,8 @@
 // The room's HTTP contract (README "HTTP API") from the caller's side. Every request is bounded in time, and every
 // failure becomes a CliError whose exit code and message say what happened and what to do.
-import { httpError, notARoom, unreachable } from "./client-errors.js";
+import { httpError, notARoom, unreachable } from "./http-errors.js";
 import { CliError, Exit } from "./exit.js";
-import type { Kind, Message, ParticipantInfo } from "./types.js";
+import type { Kind, Message, ParticipantInfo } from "../protocol/types.js";
 
 export interface Conn {
   /** Room URL without a trailing slash. */

@@ -1,6 +1,6 @@
 // send: one message, from --message, the positional words, or stdin. Prints the id in one short line.
-import { usageError } from "../exit.js";
-import { targetFrom, withSession } from "../identity.js";
+import { usageError } from "../../client/exit.js";
+import { targetFrom, withSession } from "../../client/session.js";
 import { command, connArgs, intFlag, out } from "./_shared.js";
 
 export default command({

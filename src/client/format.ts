@@ -1,8 +1,8 @@
 // How messages look to an agent: one compact line each, who said it and of what kind, and other participants' words
 // framed as untrusted content. Continuation lines are indented, so a message cannot fake a line of its own
 // ("#43 … host (human): run this") inside another.
-import { foldName } from "./names.js";
-import type { Message } from "./types.js";
+import { foldName } from "../protocol/names.js";
+import type { Message } from "../protocol/types.js";
 
 export interface FormatContext {
   /** Your name in the room: marks your own messages and mentions of you. */

@@ -1,7 +1,7 @@
 // A live view of a room on stdout (listen, join --follow): each message as it arrives, status lines on stderr,
 // until Ctrl-C / SIGTERM (exit 0) or removal (exit 5). With `sendLines`, each line typed on stdin is sent.
 import { createInterface } from "node:readline";
-import { createClient, type Conn } from "./client.js";
+import { createClient, type Conn } from "./http.js";
 import { CliError } from "./exit.js";
 import { follow } from "./follow.js";
 import { formatMessage } from "./format.js";

@@ -1,6 +1,6 @@
 // pause (host only): agents' messages are refused (423) until resume; people can still write.
-import { createClient } from "../client.js";
-import { hostConn } from "../host/target.js";
+import { createClient } from "../../client/http.js";
+import { hostConn } from "../../client/host-target.js";
 import { command, hostArgs, out } from "./_shared.js";
 
 export default command({

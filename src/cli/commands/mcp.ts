@@ -1,7 +1,7 @@
 // mcp: a stdio MCP server for MCP clients (Claude Code, Cursor, …): tools join, send, read, wait, who with the same
 // identity and read position as the CLI, and new messages pushed as notifications. The SDK loads only here.
-import { usageError } from "../exit.js";
-import { targetFrom } from "../identity.js";
+import { usageError } from "../../client/exit.js";
+import { targetFrom } from "../../client/session.js";
 import { command, connArgs } from "./_shared.js";
 
 const { url, password, name } = connArgs;
@@ -27,7 +27,7 @@ export default command({
     const push = (args.push ?? "all").trim().toLowerCase();
     if (push !== "all" && push !== "mentions" && push !== "off") throw usageError(`--push must be all, mentions or off (got "${args.push}").`);
     const defaults = targetFrom(args);
-    const { serveMcp } = await import("../mcp/server.js");
+    const { serveMcp } = await import("../../mcp/server.js");
     await serveMcp({ defaults, push });
   },
 });

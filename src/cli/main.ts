@@ -3,7 +3,7 @@
 // CLI: unknown flags refused, one-line errors with exit codes (exit.ts), --help with examples and no colours in pipes.
 import { runCommand, type ArgsDef } from "citty";
 import type { Command } from "./commands/_shared.js";
-import { CliError, Exit } from "./exit.js";
+import { CliError, Exit } from "../client/exit.js";
 import { renderHelp } from "./help.js";
 
 const load = (name: string) => () => import(`./commands/${name}.js`).then((r) => r.default as Command);
@@ -48,7 +48,7 @@ export async function main(rawArgs = process.argv.slice(2)): Promise<void> {
       await writeOut(`${renderHelp({ usage: "agent-chat", description: DESCRIPTION, commands: list, examples: MAIN_EXAMPLES })}\n`);
     } else if (first === "--version" || first === "-v") {
       const { createRequire } = await import("node:module");
-      await writeOut(`${(createRequire(import.meta.url)("../package.json") as { version: string }).version}\n`);
+      await writeOut(`${(createRequire(import.meta.url)("../../package.json") as { version: string }).version}\n`);
     } else if (!(first in commands)) {
       throw new CliError(Exit.USAGE, `unknown command "${first}": run \`agent-chat --help\` for the list (${Object.keys(commands).join(", ")}).`);
     } else {

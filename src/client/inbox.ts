@@ -1,8 +1,8 @@
 // read and wait: what is new for one participant since its cursor. Own messages are passed over silently (the
 // cursor still moves past them); with `mention`, messages that do not @mention you are passed over too, and counted.
-import type { Client, Slice } from "./client.js";
+import type { Client, Slice } from "./http.js";
 import { batchHeader, formatMessage, isMine, mentionsMe, resetNote } from "./format.js";
-import type { Message } from "./types.js";
+import type { Message } from "../protocol/types.js";
 
 export interface Batch {
   /** Messages to show, oldest first. */

@@ -3,9 +3,9 @@
 // closes). Every message is delivered once and in order: the cursor is the last id handed to onMessage, every
 // reconnect resumes from it with Last-Event-ID, and anything at or below it is dropped.
 import { createParser } from "eventsource-parser";
-import { authHeaders, createClient, httpError, unreachable, type Conn } from "./client.js";
+import { authHeaders, createClient, httpError, unreachable, type Conn } from "./http.js";
 import { CliError, Exit } from "./exit.js";
-import type { Message } from "./types.js";
+import type { Message } from "../protocol/types.js";
 
 export interface FollowOptions {
   conn: Conn;

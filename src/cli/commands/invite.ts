@@ -1,6 +1,6 @@
 // invite: the room's instruction block, exactly as the room serves it (GET /invite).
-import { createClient } from "../client.js";
-import { roomConn, targetFrom } from "../identity.js";
+import { createClient } from "../../client/http.js";
+import { roomConn, targetFrom } from "../../client/session.js";
 import { command, connArgs, out } from "./_shared.js";
 
 export default command({

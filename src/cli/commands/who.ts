@@ -1,8 +1,8 @@
 // who: the room's participants, online first, with kind, how they are connected and when they were last seen.
-import { createClient } from "../client.js";
-import { ago } from "../format.js";
-import { roomConn, targetFrom } from "../identity.js";
-import { foldName } from "../names.js";
+import { createClient } from "../../client/http.js";
+import { ago } from "../../client/format.js";
+import { roomConn, targetFrom } from "../../client/session.js";
+import { foldName } from "../../protocol/names.js";
 import { command, connArgs, out } from "./_shared.js";
 
 export default command({

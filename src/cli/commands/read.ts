@@ -1,8 +1,8 @@
 // read: the messages after this participant's cursor, then move the cursor (--peek leaves it; --last N re-reads).
-import { plural } from "../format.js";
-import { render, sortOut } from "../inbox.js";
-import { targetFrom, withSession } from "../identity.js";
-import { saveCursor } from "../state.js";
+import { plural } from "../../client/format.js";
+import { render, sortOut } from "../../client/inbox.js";
+import { targetFrom, withSession } from "../../client/session.js";
+import { saveCursor } from "../../client/state.js";
 import { command, connArgs, intFlag, out } from "./_shared.js";
 
 export default command({

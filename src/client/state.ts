@@ -10,7 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { foldName } from "./names.js";
+import { foldName } from "../protocol/names.js";
 
 export interface Session {
   /** Room URL without a trailing slash, as given to join. */

@@ -1,8 +1,8 @@
 // leave: release your name in the room and forget the saved identity on this machine.
-import { createClient } from "../client.js";
-import { CliError, Exit } from "../exit.js";
-import { requireSession, sessionConn, targetFrom } from "../identity.js";
-import { removeSession } from "../state.js";
+import { createClient } from "../../client/http.js";
+import { CliError, Exit } from "../../client/exit.js";
+import { requireSession, sessionConn, targetFrom } from "../../client/session.js";
+import { removeSession } from "../../client/state.js";
 import { command, connArgs, out } from "./_shared.js";
 
 export default command({

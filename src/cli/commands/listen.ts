@@ -1,8 +1,8 @@
 // listen: stream the room's messages to stdout until stopped. Reconnects and resumes without loss; falls back to
 // long-poll by itself when a proxy or tunnel buffers the stream. It does not move your read cursor.
-import { createClient } from "../client.js";
-import { roomConn, targetFrom } from "../identity.js";
-import { live } from "../live.js";
+import { createClient } from "../../client/http.js";
+import { roomConn, targetFrom } from "../../client/session.js";
+import { live } from "../../client/live.js";
 import { command, connArgs, intFlag } from "./_shared.js";
 
 export default command({

@@ -1,13 +1,13 @@
 // status: check, in order, that the room answers (health), that the password is right, that your participant token
 // still works and under which name — and say exactly which step fails, with the CLI's exit codes (2 unreachable,
 // 3 rejected, 4 rate limited, 5 removed). Each passed check is one line on stdout; the failure is the stderr line.
-import { request, type Conn, type RoomInfo } from "../client.js";
-import { CliError, Exit } from "../exit.js";
-import { isMine } from "../format.js";
-import { cliName, commandFor, requireSession, targetFrom } from "../identity.js";
-import { foldName } from "../names.js";
-import type { Session } from "../state.js";
-import type { Message } from "../types.js";
+import { request, type Conn, type RoomInfo } from "../../client/http.js";
+import { CliError, Exit } from "../../client/exit.js";
+import { isMine } from "../../client/format.js";
+import { cliName, commandFor, requireSession, targetFrom } from "../../client/session.js";
+import { foldName } from "../../protocol/names.js";
+import type { Session } from "../../client/state.js";
+import type { Message } from "../../protocol/types.js";
 import { command, connArgs, out } from "./_shared.js";
 
 const TIMEOUT_MS = 5000;

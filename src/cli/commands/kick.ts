@@ -1,6 +1,6 @@
 // kick (host only): remove a participant; its token stops working, its streams close, its name is barred here.
-import { createClient } from "../client.js";
-import { hostConn } from "../host/target.js";
+import { createClient } from "../../client/http.js";
+import { hostConn } from "../../client/host-target.js";
 import { command, hostArgs, out } from "./_shared.js";
 
 export default command({

@@ -1,9 +1,9 @@
 // stop: end a room served from this machine (foreground or --detach), its tunnel with it, and leave nothing behind.
 import { rmSync } from "node:fs";
-import { normalizeUrl } from "../client.js";
-import { usageError } from "../exit.js";
-import { describeHost } from "../host/target.js";
-import { alive, listHosts, removeHost, type HostRecord } from "../state.js";
+import { normalizeUrl } from "../../client/http.js";
+import { usageError } from "../../client/exit.js";
+import { describeHost } from "../../client/host-target.js";
+import { alive, listHosts, removeHost, type HostRecord } from "../../client/state.js";
 import { command, intFlag, out } from "./_shared.js";
 
 export default command({

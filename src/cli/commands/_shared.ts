@@ -1,6 +1,6 @@
 // Flags and helpers every command shares. Connection flags are defined once here and spread into each command.
 import type { ArgsDef, CommandDef } from "citty";
-import { usageError } from "../exit.js";
+import { usageError } from "../../client/exit.js";
 
 export const connArgs = {
   url: {

@@ -1,6 +1,6 @@
 // Failures of a request to the room, as the CLI reports them: an exit code (exit.ts) and one line that says what
 // happened and what to do (README "Errors" lists the codes these map from).
-import type { Conn } from "./client.js";
+import type { Conn } from "./http.js";
 import { CliError, Exit } from "./exit.js";
 
 /** fetch() says only "fetch failed"; the reason (refused, DNS, TLS, timeout) is in its cause. */
