@@ -15,7 +15,6 @@ import {
   summary,
   until,
   type AnyReader,
-  type RoomProcess,
 } from "./helpers.js";
 
 const room = useRoomProcesses();

@@ -1,6 +1,6 @@
 // Nobody can speak as someone else; presence is visible; the host can remove and pause; the loop guard holds.
 import { afterEach, describe, expect, it } from "vitest";
-import { openStream, startTestRoom, type TestRoom, useRooms } from "../support/room.js";
+import { openStream, type TestRoom, useRooms } from "../support/room.js";
 
 const room = useRooms(afterEach);
 
@@ -81,7 +81,7 @@ describe("presence", () => {
     const r = await room({ presenceGraceMs: 300 });
     const a = await join(r, "streamer");
     const b = await join(r, "poller");
-    const c = await join(r, "quiet");
+    await join(r, "quiet");
     const s = await openStream(`${r.url}/messages/stream?token=${a.body.token}`);
     const poll = r.api("/messages/poll?after=999999&timeout=0", { token: b.body.token }); // answers at once (reset)
     await poll;

@@ -1,7 +1,7 @@
 // Every limit answers with its documented status and code, and the room carries on for everyone else.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTestRoom, type TestRoom, useRooms } from "../support/room.js";
+import { type TestRoom, useRooms } from "../support/room.js";
 
 const room = useRooms(afterEach);
 const post = (r: TestRoom, agent: string, text = "hi") => r.api("/messages", { method: "POST", json: { agent, text } });
