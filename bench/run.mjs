@@ -18,9 +18,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
-const SHARED = path.resolve(ROOT, '..', 'shared', 'bench');
+// ../shared/bench beside the repository; SHARED_BENCH=dir points elsewhere (e.g. from a git worktree).
+const SHARED = process.env.SHARED_BENCH ? path.resolve(process.env.SHARED_BENCH) : path.resolve(ROOT, '..', 'shared', 'bench');
 const BASELINE = path.join(SHARED, 'baseline-sse.mjs');
-const HARNESS = path.join(BENCH, 'chatbench.mjs');
+const HARNESS = path.join(SHARED, 'chatbench.mjs');
 const ROOM_SERVER = path.join(BENCH, 'room-server.mjs');
 const DIST_ENTRY = path.join(ROOT, 'dist', 'server', 'index.js');
 const RESULTS = path.join(BENCH, 'results');
@@ -336,7 +337,11 @@ function table(sc, runs) {
 }
 
 // ----------------------------------------------------------------- main --
-if (!existsSync(BASELINE)) fail(`the baseline server is missing: ${BASELINE}\n(expected the shared bench directory ../shared/bench/ beside the repository root ${ROOT})`);
+// The harness and the baseline are not copied into the repository: they live in the shared bench directory beside it
+// (../shared/bench/, present on CI and every machine), so every project measures with the same harness.
+for (const [what, file] of [['the load harness', HARNESS], ['the baseline server', BASELINE]]) {
+  if (!existsSync(file)) fail(`${what} is missing: ${file}\n(expected the shared bench directory ../shared/bench/ beside the repository root ${ROOT}, or SHARED_BENCH=dir)`);
+}
 if (!existsSync(DIST_ENTRY)) fail(`${path.relative(ROOT, DIST_ENTRY)} is missing: run \`npm run build\` first, then \`npm run bench\` again.`);
 mkdirSync(LOGS, { recursive: true });
 
