@@ -10,6 +10,16 @@ export { checkStreaming } from "./check-streaming.js";
 
 export type TunnelProvider = "cloudflared" | "ngrok";
 
+/** Every delay the cloudflared supervisor waits on, injectable so tests control time instead of sleeping. */
+export interface TunnelTiming {
+  /** Delays before each restart attempt of a tunnel that died; its length is the number of attempts. */
+  restartDelaysMs: number[];
+  /** How long cloudflared may drain after SIGINT before it is SIGKILLed. */
+  stopGraceMs: number;
+  /** Waits `ms`, resolving true, or false as soon as `signal` aborts. The restart back-off goes through it. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<boolean>;
+}
+
 export interface TunnelOptions {
   provider: TunnelProvider;
   /** Local room port; the tunnel targets http://127.0.0.1:PORT. */
@@ -18,6 +28,8 @@ export interface TunnelOptions {
   cloudflaredPath?: string;
   /** Default 30_000. */
   startTimeoutMs?: number;
+  /** Restart back-off and stop grace for cloudflared; defaults in supervisor.ts (tests pass short or gated ones). */
+  timing?: Partial<TunnelTiming>;
   /** Human progress lines (the caller prints them on stderr). */
   log?: (line: string) => void;
   /** A new public URL is ready after an automatic restart (`tunnel.url` is already updated): reprint the invite. */

@@ -3,15 +3,18 @@
 
 import { describeExit, startCloudflared, type CloudflaredRun } from "./cloudflared.js";
 import { findCloudflared } from "./find-binary.js";
-import type { Tunnel, TunnelOptions } from "./index.js";
+import type { Tunnel, TunnelOptions, TunnelTiming } from "./index.js";
 
 /** cloudflared drains for up to 30 s on SIGINT by default; a closing room does not wait that long. */
 export const STOP_GRACE_MS = 3000;
 /** Delays before each restart attempt; bounded, since a quick tunnel that keeps dying will not recover by itself. */
 export const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
 
+export const DEFAULT_TIMING: TunnelTiming = { restartDelaysMs: RESTART_DELAYS_MS, stopGraceMs: STOP_GRACE_MS, sleep };
+
 export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
   const log = opts.log ?? (() => {});
+  const timing: TunnelTiming = { ...DEFAULT_TIMING, ...opts.timing };
   const bin = findCloudflared(opts.cloudflaredPath);
   const closing = new AbortController();
   const start = () =>
@@ -19,7 +22,7 @@ export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
       bin,
       port: opts.port,
       timeoutMs: opts.startTimeoutMs ?? 30_000,
-      graceMs: STOP_GRACE_MS,
+      graceMs: timing.stopGraceMs,
       log,
       signal: closing.signal,
     });
@@ -57,8 +60,11 @@ export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
 
   const restart = async () => {
     let last = "";
-    for (const [i, delay] of RESTART_DELAYS_MS.entries()) {
-      if (!(await sleep(delay, closing.signal))) return;
+    const delays = timing.restartDelaysMs;
+    for (const [i, delay] of delays.entries()) {
+      // Checked after the wait too: an injected sleep may resolve true even though close() came meanwhile.
+      if (!(await timing.sleep(delay, closing.signal)) || closing.signal.aborted) return;
+      log(`cloudflared: restart ${i + 1}/${delays.length}: starting a new quick tunnel…`);
       try {
         const next = await start();
         next.process.unref();
@@ -72,7 +78,7 @@ export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
         if (closing.signal.aborted) return;
         last = (err as Error).message;
         // One line per attempt; the full explanation (last lines, what to do) once, when giving up.
-        log(`cloudflared: restart ${i + 1}/${RESTART_DELAYS_MS.length} failed: ${last.split("\n")[0]}`);
+        log(`cloudflared: restart ${i + 1}/${delays.length} failed: ${last.split("\n")[0]}`);
       }
     }
     log(`cloudflared: giving up on the tunnel. ${last}\nRestart serve with --tunnel for a new public URL.`);

@@ -26,6 +26,9 @@ export interface WatchedProcess {
   unref(): void;
 }
 
+/** How long past the watchdog's own grace period the host waits before killing the watchdog and the group itself. */
+export const BACKSTOP_EXTRA_MS = 3000;
+
 interface Report { pid?: number; exit?: number | null; signal?: string | null; error?: string; stopping?: string }
 
 export function spawnWatched(cmd: string, args: string[], graceMs: number): WatchedProcess {
@@ -78,7 +81,7 @@ export function spawnWatched(cmd: string, args: string[], graceMs: number): Watc
             // Already gone.
           }
         }
-      }, graceMs + 3000);
+      }, graceMs + BACKSTOP_EXTRA_MS);
       await exited;
       clearTimeout(backstop);
     })());

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTunnel, TunnelError, type Tunnel } from "../../src/tunnel/index.js";
-import { alive, FAKE_CF, readPids, tempDir, waitFor, withEnv } from "./helpers.js";
+import { alive, FAKE_CF, readLines, readPids, tempDir, waitFor, withEnv } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let restoreEnv: () => void;
@@ -13,7 +13,7 @@ function setup(mode: string, extra: Record<string, string> = {}) {
   restoreEnv = withEnv({ FAKE_CF_MODE: mode, FAKE_CF_PIDFILE: pidFile, FAKE_CF_ARGSFILE: join(tmp.dir, "args"), ...extra });
 }
 
-async function start(opts: { startTimeoutMs?: number; log?: (l: string) => void } = {}) {
+async function start(opts: { startTimeoutMs?: number; log?: (l: string) => void; timing?: { stopGraceMs: number } } = {}) {
   const tunnel = await openTunnel({ provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, ...opts });
   open.push(tunnel);
   return tunnel;
@@ -63,13 +63,15 @@ describe("cloudflared tunnel", () => {
   });
 
   it("escalates to SIGKILL when cloudflared ignores SIGINT", async () => {
-    setup("stubborn");
-    const tunnel = await start();
+    const signals = join(tmp.dir, "signals");
+    setup("stubborn", { FAKE_CF_SIGNALFILE: signals });
+    const tunnel = await start({ timing: { stopGraceMs: 400 } }); // injected: the default grace is 3 s
     const [pid] = readPids(pidFile);
     const t0 = Date.now();
     await tunnel.close();
     expect(alive(pid!)).toBe(false);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500); // waited the grace period first
+    expect(readLines(signals)).toEqual(["SIGINT"]); // asked politely first…
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400); // …and waited the grace period before SIGKILL
   });
 
   it("rejects START_FAILED on the failure line, never offering api.trycloudflare.com as the URL", async () => {

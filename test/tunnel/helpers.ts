@@ -13,12 +13,38 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function readPids(file: string): number[] {
+export function readLines(file: string): string[] {
   try {
-    return readFileSync(file, "utf8").split("\n").filter(Boolean).map(Number);
+    return readFileSync(file, "utf8").split("\n").filter(Boolean);
   } catch {
     return [];
   }
+}
+
+export const readPids = (file: string): number[] => readLines(file).map(Number);
+
+/**
+ * A back-off clock the test controls (TunnelTiming.sleep): every wait is recorded and held until `open()`; abort
+ * still ends a wait at once, as the real one does (unless `honourAbort: false`, to test that the supervisor checks
+ * for close() itself). `settled()` resolves once every wait so far has returned.
+ */
+export function gatedSleep(o: { honourAbort?: boolean } = {}) {
+  const calls: number[] = [];
+  const pending: Promise<boolean>[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let waiting = 0;
+  const sleep = (ms: number, signal: AbortSignal): Promise<boolean> => {
+    calls.push(ms);
+    waiting++;
+    const done = new Promise<boolean>((resolve) => {
+      if (o.honourAbort !== false) signal.addEventListener("abort", () => resolve(false), { once: true });
+      void gate.then(() => resolve(true));
+    }).finally(() => waiting--);
+    pending.push(done);
+    return done;
+  };
+  return { sleep, calls, waiting: () => waiting, open: () => release(), settled: () => Promise.all(pending) };
 }
 
 export function alive(pid: number): boolean {

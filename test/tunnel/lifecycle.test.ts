@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTunnel } from "../../src/tunnel/index.js";
-import { alive, FAKE_CF, FIXTURES, readPids, tempDir, waitFor, withEnv } from "./helpers.js";
+import { alive, FAKE_CF, FIXTURES, gatedSleep, readLines, readPids, tempDir, waitFor, withEnv } from "./helpers.js";
 
 const SRC = fileURLToPath(new URL("../../src/tunnel/", import.meta.url));
 let tmp: ReturnType<typeof tempDir>;
@@ -35,9 +35,9 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-async function hostWithTunnel(mode: string, pidFile: string) {
+async function hostWithTunnel(mode: string, pidFile: string, extraEnv: Record<string, string> = {}) {
   const host = spawn(process.execPath, [join(FIXTURES, "host.mjs"), compiled, FAKE_CF], {
-    env: { ...process.env, FAKE_CF_MODE: mode, FAKE_CF_PIDFILE: pidFile },
+    env: { ...process.env, FAKE_CF_MODE: mode, FAKE_CF_PIDFILE: pidFile, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, standing in for a terminal's foreground group
   });
@@ -78,10 +78,12 @@ describe("tunnel lifetime", () => {
 
   it("…even when cloudflared ignores SIGINT (the watchdog escalates to SIGKILL)", async () => {
     const pidFile = join(tmp.dir, "pids-kill-stubborn");
-    const { host } = await hostWithTunnel("stubborn", pidFile);
+    const signals = join(tmp.dir, "signals-kill-stubborn");
+    const { host } = await hostWithTunnel("stubborn", pidFile, { FAKE_CF_SIGNALFILE: signals });
     const [pid] = readPids(pidFile);
     host.kill("SIGKILL");
-    await new Promise((r) => setTimeout(r, 1000));
+    // The watchdog's SIGINT arrived (and was ignored): the grace period has begun, and it is 3 s long.
+    await waitFor(() => readLines(signals).includes("SIGINT"), 5000, "the stand-in to receive SIGINT");
     expect(alive(pid!)).toBe(true); // still in its grace period
     await waitFor(() => !alive(pid!), 8000, `stubborn stand-in ${pid} to be SIGKILLed by the watchdog`);
   });
@@ -91,6 +93,7 @@ describe("tunnel lifetime", () => {
     const restore = withEnv({ FAKE_CF_MODE: "die-once", FAKE_CF_PIDFILE: pidFile, FAKE_CF_DIE_AFTER_MS: "500" });
     const events: string[] = [];
     const logs: string[] = [];
+    const backoff = gatedSleep();
     try {
       const tunnel = await openTunnel({
         provider: "cloudflared",
@@ -99,14 +102,21 @@ describe("tunnel lifetime", () => {
         log: (l) => logs.push(l),
         onDown: (reason) => events.push(`down: ${reason}`),
         onUrl: (url) => events.push(`url: ${url}`),
+        timing: { sleep: backoff.sleep },
       });
       expect(tunnel.url).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
       await waitFor(() => events.length >= 1, 5000, "onDown");
       expect(events[0]).toMatch(/^down: cloudflared exited with code 1: .*stand-in told to die/);
+      // The restart waits out the first back-off delay (1 s by default) before starting anything.
+      await waitFor(() => backoff.waiting() === 1, 5000, "the restart to enter its back-off");
+      expect(backoff.calls).toEqual([1000]);
+      expect(readPids(pidFile)).toHaveLength(1);
+      backoff.open();
       await waitFor(() => events.length >= 2, 10_000, "onUrl");
       expect(events[1]).toBe("url: https://second-quiet-harbor-lamp.trycloudflare.com");
       expect(tunnel.url).toBe("https://second-quiet-harbor-lamp.trycloudflare.com");
       expect(logs.join("\n")).toContain("no longer works; starting a new tunnel");
+      expect(logs).toContain("cloudflared: restart 1/5: starting a new quick tunnel…");
       const pids = readPids(pidFile);
       expect(pids).toHaveLength(2);
       expect(alive(pids[0]!)).toBe(false);
@@ -118,18 +128,48 @@ describe("tunnel lifetime", () => {
     }
   });
 
+  it("gives up after the last back-off delay, saying so once with what to do", async () => {
+    const pidFile = join(tmp.dir, "pids-give-up");
+    const restore = withEnv({ FAKE_CF_MODE: "die-then-fail", FAKE_CF_PIDFILE: pidFile, FAKE_CF_DIE_AFTER_MS: "100" });
+    const logs: string[] = [];
+    const waits: number[] = [];
+    const urls: string[] = [];
+    try {
+      const tunnel = await openTunnel({
+        provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, log: (l) => logs.push(l), onUrl: (u) => urls.push(u),
+        timing: { restartDelaysMs: [7, 11], sleep: async (ms) => (waits.push(ms), true) },
+      });
+      await waitFor(() => logs.some((l) => l.startsWith("cloudflared: giving up")), 10_000, "the supervisor to give up");
+      expect(waits).toEqual([7, 11]);
+      expect(logs.filter((l) => /^cloudflared: restart \d\/2 failed: cloudflared could not create a quick tunnel/.test(l))).toHaveLength(2);
+      expect(logs.find((l) => l.startsWith("cloudflared: giving up"))).toContain("Restart serve with --tunnel for a new public URL.");
+      expect(urls).toEqual([]);
+      expect(readPids(pidFile)).toHaveLength(3);
+      for (const pid of readPids(pidFile)) expect(alive(pid)).toBe(false);
+      await tunnel.close();
+    } finally {
+      restore();
+    }
+  });
+
   it("close() during a pending restart cancels it and leaves nothing running", async () => {
     const pidFile = join(tmp.dir, "pids-close-during-restart");
     const restore = withEnv({ FAKE_CF_MODE: "die-once", FAKE_CF_PIDFILE: pidFile, FAKE_CF_DIE_AFTER_MS: "300" });
     try {
       let down = false;
+      const logs: string[] = [];
       const onUrl = () => expect.fail("no restart may complete after close()");
+      // The back-off is a gate the test opens, deaf to close(): the supervisor must notice the close by itself.
+      const backoff = gatedSleep({ honourAbort: false });
       const tunnel = await openTunnel({
         provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, onDown: () => (down = true), onUrl,
+        log: (l) => logs.push(l), timing: { sleep: backoff.sleep },
       });
-      await waitFor(() => down, 5000, "onDown");
-      await tunnel.close();
-      await new Promise((r) => setTimeout(r, 1500)); // past the first restart delay
+      await waitFor(() => down && backoff.waiting() === 1, 5000, "onDown and the restart waiting out its back-off");
+      const closed = tunnel.close();
+      backoff.open(); // the delay ends after close() began: the restart must still not start
+      await Promise.all([closed, backoff.settled()]);
+      expect(logs.filter((l) => l.includes("restart 1/"))).toEqual([]); // no new cloudflared was even tried
       expect(readPids(pidFile)).toHaveLength(1);
       for (const pid of readPids(pidFile)) expect(alive(pid)).toBe(false);
     } finally {
@@ -143,16 +183,19 @@ describe("tunnel lifetime", () => {
     const restore = withEnv({ FAKE_CF_MODE: "success", FAKE_CF_PIDFILE: pidFile, FAKE_CF_PPIDFILE: ppidFile });
     const logs: string[] = [];
     let downs = 0;
+    const backoff = gatedSleep();
     try {
       const tunnel = await openTunnel({
         provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, log: (l) => logs.push(l), onDown: () => downs++,
+        timing: { sleep: backoff.sleep },
       });
       const [pid] = readPids(pidFile);
       process.kill(Number(readFileSync(ppidFile, "utf8")), "SIGTERM");
       await waitFor(() => logs.some((l) => l.includes("stopped on purpose")), 5000, "the stop to be reported");
       expect(alive(pid!)).toBe(false);
       expect(logs.find((l) => l.includes("stopped on purpose"))).toMatch(/^cloudflared was stopped by SIGTERM/);
-      await new Promise((r) => setTimeout(r, 1200)); // past the first restart delay
+      // The exit handler has run to its end (it logged the decision): a restart would have entered the back-off.
+      expect(backoff.calls).toEqual([]);
       expect(downs).toBe(0);
       expect(readPids(pidFile)).toHaveLength(1);
       await tunnel.close();
