@@ -8,6 +8,7 @@ import { removeHost, saveHost } from "../client/state.js";
 import { bannerHead, bannerTail, type ServeInfo } from "./banner.js";
 import { DETACHED_ENV, reportToParent } from "./detach.js";
 import { generatePassword } from "./password.js";
+import { qrPlan } from "./qr.js";
 import { lanUrls } from "./urls.js";
 
 export interface HostOptions {
@@ -136,8 +137,11 @@ export async function printInfo(info: ServeInfo, o: Pick<HostOptions, "json" | "
 
 async function printTail(info: ServeInfo, o: Pick<HostOptions, "json" | "qr">) {
   if (o.qr === true || (o.qr === undefined && !o.json && process.stderr.isTTY)) {
-    const { renderUnicodeCompact } = await import("uqr");
-    process.stderr.write(`\nScan to join from a phone (${info.url}):\n${renderUnicodeCompact(info.webLink)}\n`);
+    const plan = qrPlan(info);
+    if (plan.draw) {
+      const { renderUnicodeCompact } = await import("uqr");
+      process.stderr.write(`\nScan to join from a phone (${plan.url}):\n${renderUnicodeCompact(plan.link)}\n`);
+    } else process.stderr.write(`\n${plan.why}\n`);
   }
   await write(o.json ? JSON.stringify(info) : bannerTail(info));
 }

@@ -94,8 +94,9 @@ describe("serve", () => {
     expect(info).toMatchObject({ pid: s.child.pid, password: "pw", publicUrl: null, tunnel: null, detached: false, lanUrls: [], title: "agent-chat" });
     expect(info!.url).toBe(info!.localUrl);
     expect(info!.hostLink).toBe(`${info!.url}/#host=${info!.hostToken}`);
-    await s.waitFor(/▀|▄|█/, { from: "stderr" });
-    expect(s.stderr).toContain(`Scan to join from a phone (${info!.url}):`);
+    // Bound to loopback, no phone could open the URL: --qr says why instead of drawing (more in test/tunnel/qr.test.ts).
+    await s.waitFor(/No QR code: .*\n/, { from: "stderr" });
+    expect(s.stderr).not.toMatch(/▀|▄|█/);
     expect(s.lines()).toHaveLength(1);
   });
 
