@@ -2,8 +2,6 @@
 // person, an HTTP agent that talks to the room with fetch, and two small proxies that misbehave on purpose
 // (one drops every connection on demand, one buffers SSE bodies like a Cloudflare quick tunnel).
 import { existsSync } from "node:fs";
-import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { createServer as createTcpServer, connect, type Server, type Socket } from "node:net";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { TestRoom } from "../support/room.js";
@@ -108,85 +106,6 @@ export async function httpAgent(room: TestRoom, name: string, base = room.url): 
   };
 }
 
-/**
- * A TCP proxy in front of the room. `drop()` destroys every connection and stops listening (the network is gone);
- * `restore()` listens again on the same port.
- */
-export async function tcpProxy(targetPort: number) {
-  const sockets = new Set<Socket>();
-  let server: Server;
-  const make = () =>
-    createTcpServer((client) => {
-      const upstream = connect(targetPort, "127.0.0.1");
-      sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const end = () => (client.destroy(), upstream.destroy(), sockets.delete(client), sockets.delete(upstream));
-      client.on("error", end).on("close", end);
-      upstream.on("error", end).on("close", end);
-    });
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server = make();
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve((server.address() as { port: number }).port));
-    });
-  const port = await listen(0);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get connections() {
-      return sockets.size / 2;
-    },
-    async drop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-      await closed;
-    },
-    restore: () => listen(port),
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/**
- * An HTTP proxy that behaves like a buffering tunnel: every request is forwarded, but a `text/event-stream`
- * answer's body is held until the upstream response ends (headers go through at once).
- */
-export async function bufferingProxy(targetPort: number) {
-  let streamsHeld = 0;
-  const server = createHttpServer((req, res) => {
-    const up = httpRequest(
-      { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers as IncomingHttpHeaders },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        if (!String(upRes.headers["content-type"] ?? "").startsWith("text/event-stream")) {
-          upRes.pipe(res);
-          return;
-        }
-        streamsHeld++;
-        const held: Buffer[] = [];
-        upRes.on("data", (c: Buffer) => held.push(c));
-        upRes.on("end", () => res.end(Buffer.concat(held)));
-        upRes.on("error", () => res.destroy());
-      },
-    );
-    up.on("error", () => res.destroy());
-    req.pipe(up);
-    res.on("close", () => up.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get streamsHeld() {
-      return streamsHeld;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+// The misbehaving proxies (one drops every connection on demand, one buffers SSE bodies like a Cloudflare quick
+// tunnel) are the tests' shared ones.
+export { bufferingProxy, tcpProxy } from "../support/proxy.mjs";

@@ -1,11 +1,10 @@
 // listen through things that go wrong between it and the room: connections cut mid-stream (it resumes with
 // Last-Event-ID, losing and repeating nothing), and proxies that buffer Server-Sent Events (it falls back to
 // long-poll by itself).
-import { request as httpRequest, createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bufferingProxy, tcpProxy } from "../support/proxy.mjs";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { jsonLines, run, sleep, start, tempHome, until } from "./helpers.js";
+import { jsonLines, run, start, tempHome, until } from "./helpers.js";
 
 let room: TestRoom;
 let h: ReturnType<typeof tempHome>;
@@ -22,70 +21,13 @@ afterAll(async () => {
 const post = (text: string) => room.api("/messages", { method: "POST", json: { agent: "poster", text } });
 const texts = (out: string) => jsonLines<{ text: string; agent: string }>(out).filter((m) => m.agent === "poster").map((m) => m.text);
 
-/** A TCP proxy in front of the room whose open connections can be cut at will. */
-async function tcpProxy(target: number) {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection(target, "127.0.0.1");
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => {});
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    cut: () => sockets.forEach((s) => s.destroy()),
-    close: () => (sockets.forEach((s) => s.destroy()), new Promise((r) => server.close(r))),
-  };
-}
-
-/**
- * An HTTP proxy that holds back the stream's body, as Cloudflare quick tunnels do: `mode: "all"` delivers nothing
- * until the upstream closes; `mode: "after-first"` passes the first chunk (the opening comment) and then holds.
- */
-async function bufferingProxy(target: number, mode: "all" | "after-first") {
-  const server: HttpServer = createHttpServer((req, res) => {
-    const up = httpRequest({ host: "127.0.0.1", port: target, path: req.url, method: req.method, headers: req.headers }, (ur) => {
-      if (!req.url!.startsWith("/messages/stream")) {
-        res.writeHead(ur.statusCode!, ur.headers);
-        ur.pipe(res);
-        return;
-      }
-      const held: Buffer[] = [];
-      let first = mode === "after-first";
-      if (first) res.writeHead(ur.statusCode!, ur.headers);
-      ur.on("data", (c: Buffer) => {
-        if (first) {
-          first = false;
-          res.write(c);
-        } else held.push(c);
-      });
-      ur.on("end", () => {
-        if (!res.headersSent) res.writeHead(ur.statusCode!, ur.headers);
-        res.end(Buffer.concat(held));
-      });
-      res.on("close", () => ur.destroy());
-    });
-    up.on("error", () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: () => (server.closeAllConnections(), new Promise((r) => server.close(r))),
-  };
-}
-
 describe("listen", () => {
   it("survives its connection being cut mid-stream, again and again: every message once, in order", async () => {
     const proxy = await tcpProxy(room.port);
     const l = start(["listen", "--url", proxy.url, "--password", room.password, "--json"], { home: h.home });
     try {
       // Connected once a message posted now shows up (listen starts from "now").
-      await until(async () => (await room.api("/messages", { method: "POST", json: { agent: "warm", text: "up?" } }), /"warm"/.test(l.stdout)), 10_000, "listen to connect");
+      await until(async () => (await room.api("/messages", { method: "POST", json: { agent: "warm", text: "up?" } }), /"warm"/.test(l.stdout)), undefined, "listen to connect");
       const expected: string[] = [];
       for (let round = 0; round < 3; round++) {
         for (let i = 0; i < 5; i++) {
@@ -101,7 +43,7 @@ describe("listen", () => {
           expected.push(t);
           await post(t);
         }
-        await l.waitFor(new RegExp(`"r${round}-9"`), { timeoutMs: 10_000 });
+        await l.waitFor(new RegExp(`"r${round}-9"`));
       }
       expect(texts(l.stdout)).toEqual(expected);
       expect(l.stderr).toMatch(/the stream ended; reconnecting \(resuming after #\d+\)/);
@@ -113,12 +55,12 @@ describe("listen", () => {
   });
 
   it("falls back to long-poll when a proxy holds the whole stream back", async () => {
-    const proxy = await bufferingProxy(room.port, "all");
+    const proxy = await bufferingProxy(room.port, { mode: "all" });
     const l = start(["listen", "--url", proxy.url, "--password", room.password, "--json"], { home: h.home });
     try {
-      await l.waitFor(/switched to long-poll/, { from: "stderr", timeoutMs: 8000 });
+      await l.waitFor(/switched to long-poll/, { from: "stderr" });
       for (let i = 0; i < 5; i++) await post(`buffered ${i}`);
-      await l.waitFor(/"buffered 4"/, { timeoutMs: 5000 });
+      await l.waitFor(/"buffered 4"/);
       expect(texts(l.stdout)).toEqual([0, 1, 2, 3, 4].map((i) => `buffered ${i}`));
     } finally {
       l.kill("SIGTERM");
@@ -128,14 +70,15 @@ describe("listen", () => {
   });
 
   it("falls back to long-poll when the stream opens but then stops delivering", async () => {
-    const proxy = await bufferingProxy(room.port, "after-first");
+    const proxy = await bufferingProxy(room.port, { mode: "after-first" });
     const l = start(["listen", "--url", proxy.url, "--password", room.password, "--json"], { home: h.home, env: { AGENT_CHAT_STREAM_CHECK_MS: "500" } });
     try {
-      await sleep(800); // the opening comment passes; everything after it is held
+      // The opening comment has passed (listen is connected, reading from "now"); everything after it is held.
+      await until(() => proxy.streamsHeld > 0, undefined, "listen's stream to open through the proxy");
       await post("held 1");
-      await l.waitFor(/switched to long-poll/, { from: "stderr", timeoutMs: 8000 });
+      await l.waitFor(/switched to long-poll/, { from: "stderr" });
       await post("held 2");
-      await l.waitFor(/"held 2"/, { timeoutMs: 5000 });
+      await l.waitFor(/"held 2"/);
       expect(texts(l.stdout)).toEqual(["held 1", "held 2"]);
     } finally {
       l.kill("SIGTERM");

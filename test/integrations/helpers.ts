@@ -2,9 +2,10 @@
 // and a stand-in participant that posts with the room password.
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { vi } from "vitest";
 import { z } from "zod";
 import type { TestRoom } from "../support/room.js";
-import { BIN, cliEnv } from "../cli/helpers.js";
+import { BIN, cliEnv } from "../support/cli.js";
 
 export interface Notice {
   method: string;
@@ -24,7 +25,7 @@ export interface McpSession {
   pid: number | null;
   /** Call a tool; its text and whether it is an error result. */
   call(name: string, args?: Record<string, unknown>): Promise<{ text: string; isError: boolean }>;
-  /** The first notice matching, waiting up to `ms`. */
+  /** The first notice matching, waiting for it (`ms` is a safety net). */
   notice(match: (n: Notice) => boolean, ms?: number): Promise<Notice>;
   close(): Promise<void>;
 }
@@ -60,14 +61,15 @@ export async function connectMcp(o: { home: string; args?: string[]; env?: Recor
       const r = (await client.callTool({ name, arguments: args })) as { content: { type: string; text?: string }[]; isError?: boolean };
       return { text: r.content.map((c) => c.text ?? "").join("\n"), isError: !!r.isError };
     },
-    async notice(match, ms = 8000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const n = notices.find(match);
-        if (n) return n;
-        if (Date.now() > deadline) throw new Error(`no matching notification within ${ms} ms; got ${JSON.stringify(notices)}\nstderr: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    notice(match, ms = 30_000) {
+      return vi.waitFor(
+        () => {
+          const n = notices.find(match);
+          if (!n) throw new Error(`no matching notification yet; got ${JSON.stringify(notices)}\nstderr: ${stderr}`);
+          return n;
+        },
+        { timeout: ms, interval: 20 },
+      );
     },
     close: () => client.close(),
   };
@@ -79,5 +81,3 @@ export async function post(room: TestRoom, agent: string, text: string): Promise
   if (res.status !== 201) throw new Error(`post failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { message: { id: number } }).message.id;
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

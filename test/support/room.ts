@@ -1,6 +1,7 @@
-// Shared by every test suite: a real room server on a random loopback port, and a tiny SSE reader whose next()
+// Shared by every test suite: a real room server on a random loopback port, and an SSE reader whose next()
 // resolves with the next event — so ordering tests read as "post, then expect the next event to be it".
 import { startRoomServer, type RoomServer, type ServerOptions } from "../../src/server/index.js";
+import { sseParser, type SseEvent } from "./sse.mjs";
 
 export interface TestRoom extends RoomServer {
   password: string;
@@ -39,13 +40,9 @@ export function useRooms(afterEach: (fn: () => Promise<unknown>) => void) {
   };
 }
 
-export interface SseEvent {
-  id?: string;
-  event: string;
-  data: string;
-}
+export type { SseEvent } from "./sse.mjs";
 
-/** Open an SSE stream with fetch and parse it by hand (Node 20 has no EventSource). */
+/** Open an SSE stream with fetch (Node 20 has no EventSource) and read it with the tests' one parser. */
 export async function openStream(url: string, headers: Record<string, string> = {}) {
   const ac = new AbortController();
   const res = await fetch(url, { headers, signal: ac.signal });
@@ -53,30 +50,18 @@ export async function openStream(url: string, headers: Record<string, string> = 
   const waiters: ((e: SseEvent | undefined) => void)[] = [];
   let ended = false;
   const comments: string[] = [];
+  const parser = sseParser({
+    onComment: (line) => comments.push(line),
+    onEvent: (ev) => {
+      const w = waiters.shift();
+      if (w) w(ev);
+      else queue.push(ev);
+    },
+  });
   (async () => {
     const decoder = new TextDecoder();
-    let buf = "";
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let i;
-        while ((i = buf.indexOf("\n\n")) !== -1) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev: SseEvent = { event: "message", data: "" };
-          let hasData = false;
-          for (const line of block.split("\n")) {
-            if (line.startsWith(":")) comments.push(line);
-            else if (line.startsWith("id: ")) ev.id = line.slice(4);
-            else if (line.startsWith("event: ")) ev.event = line.slice(7);
-            else if (line.startsWith("data: ")) (ev.data += line.slice(6)), (hasData = true);
-          }
-          if (!hasData) continue;
-          const w = waiters.shift();
-          if (w) w(ev);
-          else queue.push(ev);
-        }
-      }
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
     } catch {
       /* aborted */
     }
