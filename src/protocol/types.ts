@@ -16,7 +16,7 @@ export interface Message {
   replyTo?: number;
 }
 
-export type Via = "stream" | "poll" | "http";
+export type Via = "stream" | "poll" | "http" | "ws";
 
 export interface ParticipantInfo {
   name: string;

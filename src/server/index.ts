@@ -12,6 +12,9 @@ import { createPollHub } from "./poll.js";
 import { createRoutes } from "./routes.js";
 import { createSseHub } from "./sse.js";
 import { loadPublic } from "./static.js";
+import { WS_CLOSE } from "../protocol/ws.js";
+import { createWsGateway } from "./ws/gateway.js";
+import { createWsHub } from "./ws/hub.js";
 
 export interface ServerOptions extends RoomOptions {
   /** 0 picks a free port. @default 8765 */
@@ -33,6 +36,12 @@ export interface ServerOptions extends RoomOptions {
   keepaliveMs: number;
   /** A request's headers and body must arrive within this time (slow-drip clients are cut off). @default 30000 */
   requestTimeoutMs: number;
+  /** Server ping interval on WebSockets; two unanswered pings close the socket. @default 30000 */
+  wsPingMs: number;
+  /** A WebSocket must send its `join` frame within this long. @default 5000 */
+  wsJoinTimeoutMs: number;
+  /** Frames per second one WebSocket may send (twice that as a burst). @default 20 */
+  wsFramesPerSecond: number;
   /** Trust the tunnel's client-address header from loopback connections. @default false */
   trustProxy: boolean;
   /** Where the web UI's files are. @default the package's public/ */
@@ -51,6 +60,9 @@ export const defaultServerOptions: Omit<ServerOptions, "password"> = {
   authFailPerMinute: 10,
   keepaliveMs: 15_000,
   requestTimeoutMs: 30_000,
+  wsPingMs: 30_000,
+  wsJoinTimeoutMs: 5_000,
+  wsFramesPerSecond: 20,
   trustProxy: false,
 };
 
@@ -64,7 +76,7 @@ export interface RoomServer {
   setInviteUrl(url: string): void;
   inviteUrl(): string;
   /** Open SSE streams, pending long-polls and sockets: for tests, load runs and the host's status line. */
-  stats(): { streams: number; polls: number; sockets: number };
+  stats(): { streams: number; polls: number; sockets: number; websockets: number };
   close(): Promise<void>;
 }
 
@@ -78,11 +90,13 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const sse = createSseHub(room, o);
   const polls = createPollHub(room);
   let inviteUrl = "";
+  const auth = createAuth(room, { password: o.password, hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy });
+  const wsHub = createWsHub(room, auth, { maxBufferBytes: o.maxBufferBytes, pingMs: o.wsPingMs });
   const app = createRoutes({
     room,
     sse,
     polls,
-    auth: createAuth(room, { password: o.password, hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy }),
+    auth,
     files: loadPublic(o.publicDir ?? PUBLIC_DIR),
     maxBodyBytes: o.maxBodyBytes,
     inviteUrl: () => inviteUrl,
@@ -114,6 +128,21 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   // let go a little after the request deadline — after, so a slow request still gets its 408 first — and such
   // clients cannot hold the room's connection slots. Streams and held polls turn this off for themselves.
   server.timeout = o.requestTimeoutMs + Math.min(o.requestTimeoutMs, 5_000);
+  const gateway = createWsGateway({
+    resolve: (pathname) => (pathname === "/ws" ? wsHub : undefined),
+    refuse: () =>
+      closing
+        ? new RoomError("SHUTTING_DOWN", "The room is shutting down.")
+        : sockets.size > o.maxConnections
+          ? new RoomError("TOO_MANY_CONNECTIONS", `The room has ${o.maxConnections} connections open; retry shortly.`, { retryAfter: 5 })
+          : undefined,
+    allowedHosts: () => hostsOf(inviteUrl),
+    joinTimeoutMs: o.wsJoinTimeoutMs,
+    maxFrameBytes: o.maxBodyBytes,
+    framesPerSecond: o.wsFramesPerSecond,
+    log,
+  });
+  server.on("upgrade", gateway.handleUpgrade);
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -152,13 +181,15 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
     hostToken,
     setInviteUrl: (u) => void (inviteUrl = u),
     inviteUrl: () => inviteUrl,
-    stats: () => ({ streams: sse.size, polls: polls.size, sockets: sockets.size }),
+    stats: () => ({ streams: sse.size, polls: polls.size, sockets: sockets.size, websockets: wsHub.size }),
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing = true;
         // Streams end and pending polls answer first, so clients see a clean end rather than a reset.
         sse.closeAll();
         polls.closeAll();
+        wsHub.closeAll(WS_CLOSE.SHUTTING_DOWN, "server shutting down");
+        gateway.closeAll(WS_CLOSE.SHUTTING_DOWN, "server shutting down");
         server.close(() => resolve());
         server.closeIdleConnections();
         // Whatever is still open after the answers went out (a client that never reads) is cut.
@@ -167,4 +198,13 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
       return closed;
     },
   };
+}
+
+/** The host[:port] a page served through the invite URL (a tunnel, a LAN address) sends as its Origin. */
+function hostsOf(url: string): string[] {
+  try {
+    return url ? [new URL(url).host] : [];
+  } catch {
+    return [];
+  }
 }

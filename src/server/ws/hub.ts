@@ -1,0 +1,265 @@
+// WebSocket: one room's sockets, a listener of the room like SSE (server/sse.ts). Each message is serialised once
+// into one Buffer and that same Buffer goes to every live socket. A socket joins, gets `joined`, replays history
+// after its cursor (pausing on backpressure), then goes live, in one synchronous step, so nothing falls between.
+// A socket whose unsent output passes maxBufferBytes is closed as a slow consumer; it resumes with `after`.
+import type { IncomingMessage } from "node:http";
+import { RoomError } from "../../protocol/errors.js";
+import { checkName } from "../../protocol/names.js";
+import type { ParticipantInfo } from "../../protocol/types.js";
+import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.js";
+import type { Participant, Room } from "../../room/index.js";
+import type { Auth } from "../auth.js";
+import { FrameError, frameBuffer, messageFrame } from "./frames.js";
+
+/** What the hub needs of a socket (the gateway adapts crossws's peer to it). */
+export interface WsSocket {
+  /** Queue a text frame; returns the bytes not yet handed to the OS. */
+  send(data: Buffer): number;
+  close(code: number, reason: string): void;
+  readonly bufferedAmount: number;
+  /** Address and forwarding headers, for the failed-password throttle. */
+  readonly remoteAddress: string | undefined;
+  header(name: string): string | undefined;
+}
+
+export interface WsConn {
+  sock: WsSocket;
+  participant?: Participant;
+  /** Id of the last message written to this socket. */
+  cursor: number;
+  /** Replay finished: live frames are written directly. */
+  live: boolean;
+  /** Replay paused until the socket drains. */
+  waiting: boolean;
+  /** Pings sent since the client last sent anything. */
+  missed: number;
+}
+
+export interface WsHubOptions {
+  /** Unsent output per socket before it is closed as a slow consumer. */
+  maxBufferBytes: number;
+  /** Server ping interval; two unanswered pings close the socket. */
+  pingMs: number;
+}
+
+const REPLAY_CHUNK = 256;
+const REPLAY_BYTES = 64 * 1024;
+const PING = frameBuffer({ type: "ping" });
+const PONG = frameBuffer({ type: "pong" });
+
+export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
+  const conns = new Set<WsConn>();
+  let seen = { paused: room.paused, title: room.title, presence: "" };
+  let checkPending = false;
+
+  room.subscribe((msg, json) => {
+    if (conns.size) {
+      const frame = messageFrame(json);
+      for (const c of conns) {
+        if (!c.live) continue; // still replaying: it will read this message from history
+        c.cursor = msg.id;
+        write(c, frame);
+      }
+    }
+    // Joins, leaves, pauses and renames are announced as system messages: look for state to push after them.
+    if (msg.kind === "system") scheduleCheck();
+  });
+
+  room.onRemove((p) => {
+    for (const c of conns) {
+      if (c.participant !== p) continue;
+      write(c, frameBuffer({ type: "removed", message: "The host removed you from this room." }));
+      drop(c, WS_CLOSE.REMOVED, "removed by the host");
+    }
+  });
+
+  const ticker = setInterval(() => {
+    for (const c of conns) {
+      if (c.missed >= 2) {
+        drop(c, WS_CLOSE.TIMEOUT, "two pings unanswered");
+        continue;
+      }
+      c.missed++;
+      write(c, PING);
+    }
+    checkState(); // presence also changes by time (a participant's grace period runs out)
+  }, o.pingMs);
+  ticker.unref();
+
+  function write(c: WsConn, frame: Buffer) {
+    if (c.sock.send(frame) > o.maxBufferBytes) drop(c, WS_CLOSE.SLOW_CONSUMER, "slow consumer: reconnect with after");
+  }
+
+  function drop(c: WsConn, code: number, reason: string) {
+    if (!conns.delete(c)) return;
+    c.sock.close(code, reason);
+    leave(c);
+  }
+
+  function leave(c: WsConn) {
+    const p = c.participant;
+    if (p) (p.connections = Math.max(0, p.connections - 1)), (p.lastSeen = Date.now());
+    c.participant = undefined;
+    scheduleCheck();
+  }
+
+  /** Write history after c.cursor until caught up, pausing while the socket holds REPLAY_BYTES unsent. */
+  function pump(c: WsConn) {
+    const h = room.history;
+    while (c.cursor < h.lastId) {
+      const s = h.since(c.cursor, REPLAY_CHUNK);
+      if (s.reset) write(c, frameBuffer({ type: "reset", oldest: h.oldestId, next: h.oldestId - 1 }));
+      let id = s.next - s.items.length;
+      for (const json of s.items) {
+        c.cursor = ++id;
+        write(c, messageFrame(json));
+        if (c.sock.bufferedAmount >= REPLAY_BYTES) break;
+      }
+      if (!conns.has(c)) return;
+      if (c.sock.bufferedAmount >= REPLAY_BYTES && c.cursor < h.lastId) {
+        c.waiting = true;
+        return;
+      }
+    }
+    c.live = true;
+  }
+
+  function members(): ParticipantInfo[] {
+    return room.info().participants;
+  }
+
+  function broadcast(f: ServerFrame) {
+    const frame = frameBuffer(f);
+    for (const c of [...conns]) write(c, frame);
+  }
+
+  function scheduleCheck() {
+    if (checkPending) return;
+    checkPending = true;
+    setImmediate(() => {
+      checkPending = false;
+      checkState();
+    });
+  }
+
+  /** Push what changed since the last look: pause state, title, who is here (online, how connected). */
+  function checkState() {
+    const list = members();
+    const presence = list.map((m) => `${m.name}\u0000${m.kind}\u0000${m.online}\u0000${m.via}`).join("\u0001");
+    const before = seen;
+    seen = { paused: room.paused, title: room.title, presence };
+    if (!conns.size) return;
+    if (room.paused !== before.paused) broadcast(room.paused ? { type: "paused", by: room.paused } : { type: "resumed" });
+    if (room.title !== before.title) broadcast({ type: "title", title: room.title });
+    if (presence !== before.presence) broadcast({ type: "presence", members: list });
+  }
+
+  return {
+    get size() {
+      return conns.size;
+    },
+
+    /** Authenticate a `join` frame and start the socket: `joined`, the replay after `after`, then live. Throws
+     * RoomError (its HTTP status picks the close code). */
+    join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>) {
+      const caller = auth.authenticate(credentialRequest(c.sock, f), NO_QUERY);
+      let participant = caller.participant;
+      let token = caller.token;
+      if (!participant && f.name !== undefined) {
+        const r = room.join(checkName(f.name), f.kind ?? "agent");
+        participant = r.participant;
+        token = r.token;
+      }
+      if (participant) {
+        participant.connections++;
+        participant.via = "ws";
+        participant.lastSeen = Date.now();
+        c.participant = participant;
+      }
+      const h = room.history;
+      const joined: ServerFrame = {
+        type: "joined",
+        participant: participant ? { name: participant.name, kind: participant.kind } : null,
+        ...(token && { token }),
+        room: { title: room.title, startedAt: room.startedAt, paused: room.paused },
+        members: members(),
+        next: h.lastId,
+      };
+      conns.add(c);
+      write(c, frameBuffer(joined));
+      c.cursor = f.after ?? h.lastId;
+      if (f.after !== undefined && f.after > h.lastId) {
+        // A cursor from the future (an earlier room on this port): start over from what this room has.
+        write(c, frameBuffer({ type: "reset", oldest: h.oldestId, next: h.oldestId - 1 }));
+        c.cursor = h.oldestId - 1;
+      }
+      pump(c);
+      scheduleCheck();
+    },
+
+    /** A frame from a joined socket. Throws RoomError / FrameError, answered as an `error` frame. */
+    handle(c: WsConn, f: ClientFrame) {
+      if (!conns.has(c)) return; // dropped (removed, slow, timed out): its late frames count for nothing
+      switch (f.type) {
+        case "ping":
+          return void write(c, PONG);
+        case "pong":
+          return;
+        case "join":
+          throw new FrameError("BAD_FRAME", "This socket has already joined; open a new socket to join again.");
+        case "send": {
+          if (!c.participant) throw new RoomError("BAD_NAME", "This socket joined without a name, so it can only read: join with a name, a token or a key to send.");
+          if (f.to !== undefined) throw new RoomError("BAD_FIELD", `"to" (private messages) is not supported by this server.`);
+          const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo });
+          return void write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
+        }
+      }
+    },
+
+    /** Send one frame to one socket (errors, the join deadline). */
+    reply(c: WsConn, f: ServerFrame) {
+      write(c, frameBuffer(f));
+    },
+
+    drained(c: WsConn) {
+      if (c.waiting && conns.has(c)) {
+        c.waiting = false;
+        pump(c);
+      }
+    },
+
+    /** The socket closed (by either side). */
+    closed(c: WsConn) {
+      if (conns.delete(c)) leave(c);
+    },
+
+    /** Close every socket (shutdown, or the room closing) with a last frame. */
+    closeAll(code: number, reason: string, last?: ServerFrame) {
+      clearInterval(ticker);
+      const frame = last && frameBuffer(last);
+      for (const c of [...conns]) {
+        if (frame) c.sock.send(frame);
+        drop(c, code, reason);
+      }
+    },
+  };
+}
+
+export type WsHub = ReturnType<typeof createWsHub>;
+
+// --- internal ---
+
+const NO_QUERY = new URLSearchParams();
+
+/** The join frame's credential as the HTTP request the shared auth reads (one auth path for every transport). */
+function credentialRequest(sock: WsSocket, f: Extract<ClientFrame, { type: "join" }>): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const h of ["cf-connecting-ip", "x-forwarded-for"]) {
+    const v = sock.header(h);
+    if (v !== undefined) headers[h] = v;
+  }
+  const bearer = f.token ?? f.key;
+  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
+  else if (f.password !== undefined) headers["x-room-password"] = f.password;
+  return { headers, socket: { remoteAddress: sock.remoteAddress } } as unknown as IncomingMessage;
+}
