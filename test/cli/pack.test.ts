@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT, jsonLines, run, start, tempHome } from "./helpers.js";
+import { ROOT, jsonLines, run, start, tempHome, until } from "./helpers.js";
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "agent-chat-pack-"));
@@ -47,7 +47,11 @@ describe("npm pack → npm install → agent-chat", () => {
       expect(b.stdout).toContain("  npx -y agent-chat wait --name packed-b  ");
 
       const waiting = cli(["wait", "--name", "packed-b", "--timeout", "20"]);
-      await new Promise((r) => setTimeout(r, 500));
+      // Send once the wait is listening (the room shows packed-b online by long-poll).
+      await until(async () => {
+        const room = (await (await fetch(`${info!.localUrl}/room`, { headers: { "x-room-password": info!.password } })).json()) as { participants: { name: string; online: boolean; via?: string }[] };
+        return room.participants.some((p) => p.name === "packed-b" && p.online && p.via === "poll");
+      }, undefined, "packed-b's wait to be listening");
       expect((await cli(["send", "--name", "packed-a", "hello from the tarball"])).code).toBe(0);
       const w = await waiting;
       expect(w.code).toBe(0);
