@@ -79,10 +79,15 @@ describeBrowser("web UI: a phone, a desktop and an agent chatting", () => {
     await onDesk.waitFor();
     expect(await onDesk.getAttribute("class")).not.toContain("mention");
 
-    // The phone answers with Enter.
+    // The phone answers in two lines: on a touch screen Enter is a new line (issue 16 #4), the Send button sends.
     await phone.locator("#input").fill("Great! Can you paste yesterday's failing output?");
+    await phone.locator("#input").press("End");
     await phone.locator("#input").press("Enter");
+    await phone.keyboard.type("The whole log, please.");
+    expect(await phone.locator("#input").inputValue()).toBe("Great! Can you paste yesterday's failing output?\nThe whole log, please.");
+    await phone.locator("#send").click();
     await message(desk, "failing output").waitFor();
+    expect(await message(desk, "failing output").locator(".body").textContent()).toBe("Great! Can you paste yesterday's failing output?\nThe whole log, please.");
     expect(await message(phone, "failing output").getAttribute("class")).toContain("mine");
     expect(await message(desk, "failing output").getAttribute("class")).not.toContain("mine");
     expect(await message(desk, "failing output").locator(".who").textContent()).toBe("Phoebe");
@@ -98,7 +103,9 @@ describeBrowser("web UI: a phone, a desktop and an agent chatting", () => {
     expect(await fixed.locator("code").textContent()).toBe("src/server/sse.ts");
     const block = phone.locator("#log pre.code", { hasText: "npm test" });
     expect(await block.evaluate((e) => getComputedStyle(e).fontFamily)).toMatch(/mono/i);
-    expect(await block.evaluate((e) => getComputedStyle(e).whiteSpace)).toBe("pre-wrap");
+    // Code keeps its lines and scrolls sideways instead of wrapping without indentation (issue 16 #6).
+    expect(await block.evaluate((e) => getComputedStyle(e).whiteSpace)).toBe("pre");
+    expect(await block.evaluate((e) => getComputedStyle(e).overflowX)).toBe("auto");
     expect(await message(desk, "Fixed in").getAttribute("class")).toContain("mention");
 
     // A long line and a stack trace without fences still read as code.
@@ -144,7 +151,9 @@ describeBrowser("web UI: a phone, a desktop and an agent chatting", () => {
     // Desktop: the panel is a column, always visible.
     await expect.poll(() => desk.locator("#people .person").count(), { timeout: 15_000 }).toBe(4);
     const deskPeople = await desk.locator("#people").textContent();
-    for (const s of ["Phoebe", "Dmitri", "claude-bot", "deploy-hook", "password only", "live"]) expect(deskPeople).toContain(s);
+    for (const s of ["Phoebe", "Dmitri", "claude-bot", "deploy-hook", "unverified", "live"]) expect(deskPeople).toContain(s);
+    // One word for one thing (issue 16 #13): the people list says "unverified", as the messages do.
+    expect(deskPeople).not.toContain("password only");
     expect(await desk.locator("#people .person", { hasText: "Dmitri" }).textContent()).toContain("you");
     // Phone: behind the People button, which shows the online count.
     expect(await phone.locator("#panel").isVisible()).toBe(false);
@@ -247,7 +256,7 @@ describeBrowser("web UI: a phone, a desktop and an agent chatting", () => {
     const info = (await (await room.api("/room")).json()) as { participants: { name: string }[] };
     expect(info.participants.map((p) => p.name).sort()).toEqual(["Dmitri", "Phoebe", "claude-bot", "deploy-hook"]);
     await phone.locator("#input").fill("Back on my phone.");
-    await phone.locator("#input").press("Enter");
+    await phone.locator("#send").click();
     expect(await message(desk, "Back on my phone").locator(".who").textContent()).toBe("Phoebe");
   });
 

@@ -79,7 +79,7 @@ describeBrowser("web UI: the host's controls", () => {
     expect(await bob.locator("#paused-text").textContent()).toContain("Any human message resumes them");
     expect((await agentPost("loop 4")).status).toBe(423);
     await bob.locator("#input").fill("ok bots, carry on");
-    await bob.locator("#input").press("Enter");
+    await bob.locator("#send").click(); // a phone: Enter is a new line there
     await expect.poll(() => bob.locator("#paused-banner").isVisible()).toBe(false);
     expect((await agentPost("thanks")).status).toBe(201);
   });
@@ -98,9 +98,14 @@ describeBrowser("web UI: the host's controls", () => {
     const row = host.locator("#people .person", { hasText: "Bob" });
     const remove = row.locator("button");
     await remove.click();
-    expect(await remove.textContent()).toBe("Confirm"); // one stray tap removes nobody
+    // One stray tap removes nobody: it opens a confirmation that names the person and the consequence (issue 16 #1).
+    const dialog = host.locator("#remove-dialog");
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await dialog.locator("#remove-title").textContent()).toBe("Remove Bob?");
+    expect(await dialog.textContent()).toContain("barred");
     expect((await (await room.api("/room")).json()).participants.some((p: { name: string }) => p.name === "Bob")).toBe(true);
-    await remove.click();
+    await host.locator("#remove-dialog[data-ready]").waitFor();
+    await host.locator("#remove-confirm").click();
 
     await expect.poll(() => bob.locator("#conn").getAttribute("data-state")).toBe("removed");
     expect(await bob.locator("#notice").textContent()).toContain("You were removed from this room by the host");
