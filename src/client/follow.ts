@@ -1,11 +1,12 @@
-// Follow a room's messages for as long as the caller wants: Server-Sent Events while they stream, long-poll when
-// something in between buffers them (Cloudflare quick tunnels, some proxies deliver SSE only when the connection
+// Follow a room's messages for as long as the caller wants: a WebSocket when the server and the path allow one
+// (ws.ts), else Server-Sent Events while they stream, long-poll when something in between buffers them (Cloudflare quick tunnels, some proxies deliver SSE only when the connection
 // closes). Every message is delivered once and in order: the cursor is the last id handed to onMessage, every
 // reconnect resumes from it with Last-Event-ID, and anything at or below it is dropped.
 import { createParser } from "eventsource-parser";
 import { authHeaders, createClient, httpError, unreachable, type Conn } from "./http.js";
 import { CliError, Exit } from "./exit.js";
 import type { Message } from "../protocol/types.js";
+import { followOverWs } from "./ws.js";
 
 export interface FollowOptions {
   conn: Conn;
@@ -25,6 +26,8 @@ export interface FollowOptions {
   idleTimeoutMs?: number;
   /** Start in long-poll mode. */
   poll?: boolean;
+  /** Try a WebSocket first (falling back to SSE, then long-poll). @default true */
+  ws?: boolean;
 }
 
 /** Resolves when `signal` aborts; rejects with a CliError when the room refuses us (removed, bad credentials). */
@@ -32,6 +35,8 @@ export async function follow(o: FollowOptions): Promise<"aborted"> {
   const log = o.log ?? (() => {});
   const st = { cursor: o.after, connectedOnce: false, backoff: 0 };
   let polling = !!o.poll;
+  let socket = !polling && o.ws !== false;
+  let socketWorked = false; // once a socket worked here, every reconnect tries one first again
   const deliver = (m: Message) => {
     if (m.id <= st.cursor) return; // a replay after reconnecting
     st.cursor = m.id;
@@ -40,7 +45,20 @@ export async function follow(o: FollowOptions): Promise<"aborted"> {
   while (!o.signal.aborted) {
     try {
       if (polling) await pollOnce(o, st, deliver);
-      else {
+      else if (socket) {
+        const outcome = await followOverWs({ conn: o.conn, signal: o.signal, deliver, onReset: o.onReset, openTimeoutMs: o.openTimeoutMs, idleTimeoutMs: o.idleTimeoutMs }, st);
+        if (outcome === "unavailable" || outcome === "refused") {
+          // No socket here (an old server, a proxy without upgrades), or the room refused us: the event stream
+          // takes over, and reports a refusal with its usual message and exit code.
+          socket = false;
+          continue;
+        }
+        socketWorked = true;
+        if (outcome === "ended" && !o.signal.aborted) {
+          log(`the stream ended; reconnecting (resuming after #${st.cursor})…`);
+          await sleep(500, o.signal);
+        }
+      } else {
         const outcome = await streamOnce(o, st, deliver, log);
         if (outcome === "buffered") {
           polling = true;
@@ -49,12 +67,14 @@ export async function follow(o: FollowOptions): Promise<"aborted"> {
         }
         if (outcome === "ended" && !o.signal.aborted) {
           log(`the stream ended; reconnecting (resuming after #${st.cursor})…`);
+          socket = socketWorked;
           await sleep(500, o.signal);
         }
       }
       if (st.connectedOnce) st.backoff = 0;
     } catch (err) {
       if (o.signal.aborted) break;
+      socket = socketWorked;
       if (err instanceof CliError && err.exitCode !== Exit.UNREACHABLE) throw err; // removed, rejected: final
       // Unreachable at the very start: say so at once (exit 2). Later drops are retried for as long as it takes.
       if (!st.connectedOnce) throw err;

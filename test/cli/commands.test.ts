@@ -154,7 +154,7 @@ describe("who, invite, listen, leave", () => {
 
   it("listen streams new messages as they come, own ones marked, until SIGINT (exit 0)", async () => {
     const l = start(["listen"], { home: h.home });
-    await until(() => room.room.info().participants.find((p) => p.name === "alice-bot")?.via === "stream", 5000, "the stream");
+    await until(() => room.room.info().participants.find((p) => p.name === "alice-bot")?.via === "ws", 5000, "the WebSocket");
     await room.api("/messages", { method: "POST", json: { agent: "carol", text: "live one" } });
     await cli(["send", "live two"]);
     await l.waitFor(/live two/);

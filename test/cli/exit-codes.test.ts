@@ -86,9 +86,10 @@ describe("exit codes", () => {
   it("5: removed by the host — every later command, and an open listen", async () => {
     const { start } = await import("./helpers.js");
     const l = start(["listen"], { home: h.home });
-    // Kick only once listen's stream is open, so it hears `event: removed` (a listen that connected after the kick
-    // would get the 403 answer instead, with the other message).
-    await vi.waitFor(() => expect(room.stats().streams).toBe(1), { timeout: 30_000, interval: 50 });
+    // Kick only once listen's stream (a WebSocket since the socket transport; an event stream behind a proxy without
+    // upgrades) is open, so it hears `removed` (a listen that connected after the kick would get the 403 answer
+    // instead, with the other message).
+    await vi.waitFor(() => expect(room.stats().streams + room.stats().websockets).toBe(1), { timeout: 30_000, interval: 50 });
     await room.api("/host/kick", { method: "POST", token: room.hostToken, json: { name: "codes-bot" } });
     expect(await l.exited).toEqual({ code: 5, signal: null });
     expect(l.stderr).toBe(`agent-chat listen: ${room.url}: The host removed you from this room. Stop using this room.\n`);

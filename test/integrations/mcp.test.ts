@@ -169,7 +169,7 @@ describe("a server configured with --url/--password/--name and a client without 
     await vi.waitFor(
       async () => {
         const info = (await (await room.api("/room")).json()) as { participants: { name: string; online: boolean; via: string }[] };
-        expect(info.participants.find((p) => p.name === "cfg-bot")).toMatchObject({ online: true, via: "stream" });
+        expect(info.participants.find((p) => p.name === "cfg-bot")).toMatchObject({ online: true, via: "ws" }); // one socket per session
       },
       { timeout: 30_000, interval: 50 },
     );
