@@ -2,9 +2,10 @@
 // (a tunnel failure is reported and the local room keeps running), remember the room for stop/kick/join on this
 // machine, and close everything on SIGINT/SIGTERM/SIGHUP with exit 0.
 import type { ConsolaInstance } from "consola";
+import { join } from "node:path";
 import { CliError, Exit } from "../client/exit.js";
 import { hostLink, inviteText, webLink } from "../protocol/invite.js";
-import { removeHost, saveHost } from "../client/state.js";
+import { removeHost, saveHost, stateHome } from "../client/state.js";
 import { bannerHead, bannerTail, type ServeInfo } from "./banner.js";
 import { DETACHED_ENV, reportToParent } from "./detach.js";
 import { generatePassword } from "./password.js";
@@ -19,6 +20,8 @@ export interface HostOptions {
   title: string;
   tunnel?: "cloudflared" | "ngrok";
   cloudflaredPath?: string;
+  /** --install-cloudflared (true) / --no-install-cloudflared (false); undefined: AGENT_CHAT_INSTALL_CLOUDFLARED, else a terminal decides. */
+  installCloudflared?: boolean;
   history?: number;
   maxTextBytes?: number;
   maxBodyBytes?: number;
@@ -84,10 +87,12 @@ export async function hostRoom(o: HostOptions): Promise<never> {
   remember();
 
   let stopping = false;
+  const cancelOpening = new AbortController();
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: closing the room…`);
+    cancelOpening.abort(); // a cloudflared download or first start in progress ends now, leaving no partial file
     // Whatever hangs (a tunnel still starting), the room is gone within a few seconds.
     setTimeout(() => (removeHost(info.port), process.exit(0)), 8000).unref();
     await tunnelOpening?.catch(() => {});
@@ -109,8 +114,17 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       void write(o.json ? JSON.stringify(info) : bannerTail(info));
     };
     log.start(`opening a ${provider} tunnel…`);
+    // A missing cloudflared is downloaded into the state directory, when allowed (src/tunnel/install.ts).
+    const install = {
+      dir: join(stateHome(), "bin"),
+      ...t.downloadPolicy(o.installCloudflared, process.env, !!process.stderr.isTTY),
+      progress: t.progressPrinter(process.stderr),
+    };
     try {
-      const opening = t.openTunnel({ provider, port: info.port, cloudflaredPath: o.cloudflaredPath, log: (l) => log.info(l), onUrl, onDown: (why) => log.warn(`tunnel down: ${why}`) });
+      const opening = t.openTunnel({
+        provider, port: info.port, cloudflaredPath: o.cloudflaredPath, install, signal: cancelOpening.signal,
+        log: (l) => log.info(l), onUrl, onDown: (why) => log.warn(`tunnel down: ${why}`),
+      });
       tunnelOpening = opening;
       tunnel = await opening;
       info = describe({ ...info, publicUrl: tunnel.url, tunnel: { provider, url: tunnel.url } });
@@ -118,6 +132,7 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       void t.checkStreaming(tunnel.url, password).then((r) => log.info(`tunnel check: ${r.detail}`));
     } catch (err) {
       if (!(err instanceof t.TunnelError)) throw err;
+      if (stopping) return new Promise<never>(() => {}); // Ctrl-C while opening: stop() finishes the exit
       log.error(err.message);
       info = { ...info, tunnel: { provider, url: null, error: err.message } };
     }

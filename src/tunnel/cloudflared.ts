@@ -61,7 +61,7 @@ export function startCloudflared(opts: StartOptions): Promise<CloudflaredRun> {
       opts.signal?.removeEventListener("abort", onAbort);
       resolve({ url: found, process: proc, tail });
     };
-    const onAbort = () => fail(new Error("tunnel start cancelled"));
+    const onAbort = () => fail(new TunnelError("CANCELLED", "tunnel start cancelled", "The room keeps running locally."));
 
     proc.onLine((line) => {
       tail.push(line);

@@ -3,10 +3,13 @@
 // STACK.md: untun crashes its host on close, the npm package mistakes api.trycloudflare.com for the tunnel URL).
 
 import { openNgrok } from "./ngrok.js";
+import type { InstallOptions } from "./install.js";
 import { openCloudflared } from "./supervisor.js";
 
 export { TunnelError, type TunnelErrorCode } from "./errors.js";
 export { checkStreaming } from "./check-streaming.js";
+export { downloadPolicy, type InstallOptions } from "./install.js";
+export { progressPrinter } from "./progress.js";
 
 export type TunnelProvider = "cloudflared" | "ngrok";
 
@@ -24,8 +27,12 @@ export interface TunnelOptions {
   provider: TunnelProvider;
   /** Local room port; the tunnel targets http://127.0.0.1:PORT. */
   port: number;
-  /** From --cloudflared; then AGENT_CHAT_CLOUDFLARED, PATH, node_modules/cloudflared/bin. */
+  /** From --cloudflared; then AGENT_CHAT_CLOUDFLARED, PATH, node_modules/cloudflared/bin, install.dir. */
   cloudflaredPath?: string;
+  /** Where a downloaded cloudflared is cached and whether one may be downloaded (install.ts); absent: never. */
+  install?: InstallOptions;
+  /** Cancels opening (a download, the first start): Ctrl-C before the tunnel is up. Rejects with code CANCELLED. */
+  signal?: AbortSignal;
   /** Default 30_000. */
   startTimeoutMs?: number;
   /** Restart back-off and stop grace for cloudflared; defaults in supervisor.ts (tests pass short or gated ones). */
@@ -47,8 +54,9 @@ export interface Tunnel {
 }
 
 /**
- * Opens a public tunnel to the local room. Rejects with a TunnelError (code NO_BINARY, NO_TOKEN, START_FAILED,
- * TIMEOUT or EXITED) whose message says what failed and what to do; the room itself is never affected.
+ * Opens a public tunnel to the local room. Rejects with a TunnelError (code NO_BINARY, DOWNLOAD_FAILED, NO_TOKEN,
+ * START_FAILED, TIMEOUT, EXITED or CANCELLED) whose message says what failed and what to do; the room itself is never
+ * affected.
  */
 export function openTunnel(opts: TunnelOptions): Promise<Tunnel> {
   if (opts.provider === "ngrok") return openNgrok(opts);

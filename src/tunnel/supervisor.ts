@@ -2,7 +2,7 @@
 // (onDown), start a new one with backoff, and hand over its URL (onUrl) — a quick tunnel's URL changes every time.
 
 import { describeExit, startCloudflared, type CloudflaredRun } from "./cloudflared.js";
-import { findCloudflared } from "./find-binary.js";
+import { resolveCloudflared } from "./install.js";
 import type { Tunnel, TunnelOptions, TunnelTiming } from "./index.js";
 
 /** cloudflared drains for up to 30 s on SIGINT by default; a closing room does not wait that long. */
@@ -15,20 +15,21 @@ export const DEFAULT_TIMING: TunnelTiming = { restartDelaysMs: RESTART_DELAYS_MS
 export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
   const log = opts.log ?? (() => {});
   const timing: TunnelTiming = { ...DEFAULT_TIMING, ...opts.timing };
-  const bin = findCloudflared(opts.cloudflaredPath);
+  const bin = await resolveCloudflared(opts.cloudflaredPath, opts.install, log, opts.signal);
   const closing = new AbortController();
-  const start = () =>
+  const start = (signal: AbortSignal = closing.signal) =>
     startCloudflared({
       bin,
       port: opts.port,
       timeoutMs: opts.startTimeoutMs ?? 30_000,
       graceMs: timing.stopGraceMs,
       log,
-      signal: closing.signal,
+      signal,
     });
 
   log(`cloudflared: starting a quick tunnel to http://127.0.0.1:${opts.port} (${bin})`);
-  let current: CloudflaredRun = await start();
+  // Until it resolves there is no handle to close(): the caller's signal is the only way to cancel the first start.
+  let current: CloudflaredRun = await start(opts.signal ? AbortSignal.any([closing.signal, opts.signal]) : closing.signal);
   current.process.unref();
 
   let closed: Promise<void> | undefined;

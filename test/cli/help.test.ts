@@ -66,7 +66,8 @@ describe("--help", () => {
         --password <password>         Room password, e.g. --password 'correct horse' (default: a generated one, printed)
         --name <title>                Room title, e.g. --name "Release planning" (default agent-chat)
         --tunnel <cloudflared|ngrok>  Also open a public URL, e.g. --tunnel or --tunnel ngrok (bare --tunnel: cloudflared; ngrok needs NGROK_AUTHTOKEN)
-        --cloudflared <path>          The cloudflared binary, e.g. --cloudflared ~/bin/cloudflared (default: $AGENT_CHAT_CLOUDFLARED, then PATH)
+        --cloudflared <path>          The cloudflared binary, e.g. --cloudflared ~/bin/cloudflared (default: $AGENT_CHAT_CLOUDFLARED, then PATH, then the copy in ~/.agent-chat/bin)
+        --install-cloudflared         Download cloudflared into ~/.agent-chat/bin if it is missing, even without a terminal (agents, scripts, --detach); --no-install-cloudflared never
         --history <n>                 Messages kept in memory, e.g. --history 1000 (default 10000)
         --max-text <bytes>            Longest message text, e.g. --max-text 8192 (default 32768)
         --max-body <bytes>            Largest request body, e.g. --max-body 131072 (default 65536)
