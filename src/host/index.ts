@@ -29,6 +29,9 @@ export interface HostOptions {
   loopGuard?: number;
   maxConnections?: number;
   authFailPerMinute?: number;
+  maxRooms?: number;
+  maxMembers?: number;
+  maxKeys?: number;
   /** QR code on stderr: true always, false never, undefined when stderr is a terminal (and not --json). */
   qr?: boolean;
   json: boolean;
@@ -48,6 +51,9 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       loopGuard: o.loopGuard,
       maxConnections: o.maxConnections,
       authFailPerMinute: o.authFailPerMinute,
+      maxRooms: o.maxRooms,
+      maxMembers: o.maxMembers,
+      maxKeys: o.maxKeys,
     }).filter(([, v]) => v !== undefined),
   );
   const server = await startRoomServer({

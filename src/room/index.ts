@@ -163,6 +163,11 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       system("The host resumed agents.");
     },
 
+    /** A system message from the server (e.g. a revoked invite key). */
+    announce(text: string): Message {
+      return system(text);
+    },
+
     setTitle(t: string) {
       title = t;
       system(`The host renamed the room to "${t}".`);

@@ -1,22 +1,30 @@
-// Start a room server: the room, its transports, the route table, and a Node HTTP server with the limits that
-// protect it (connections, slow clients). Returns a plain handle.
-import { createServer, type Server } from "node:http";
+// Start a server of rooms: the rooms registry (with the default room), each room's transports, the route table, and
+// a Node HTTP server with the limits that protect it (connections, slow clients). Returns a plain handle.
+import { createServer, STATUS_CODES, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { toNodeHandler } from "h3";
+import { generatePassword } from "../host/password.js";
 import { RoomError } from "../protocol/errors.js";
-import { createRoom, type Room } from "../room/index.js";
+import type { Room } from "../room/index.js";
 import { defaultRoomOptions, type RoomOptions } from "../protocol/types.js";
+import { createRooms, defaultRoomsLimits, type Rooms } from "../rooms/index.js";
 import { createAuth, newHostToken } from "./auth.js";
-import { createPollHub } from "./poll.js";
 import { createRoutes } from "./routes.js";
-import { createSseHub } from "./sse.js";
 import { loadPublic } from "./static.js";
+import { attachTransports } from "./transports.js";
 import { WS_CLOSE } from "../protocol/ws.js";
 import { createWsGateway } from "./ws/gateway.js";
-import { createWsHub } from "./ws/hub.js";
 
 export interface ServerOptions extends RoomOptions {
+  /** Rooms on this server, the default room included. @default 100 */
+  maxRooms: number;
+  /** Participants per room. @default 1000 */
+  maxMembers: number;
+  /** Invite keys per room. @default 200 */
+  maxKeys: number;
+  /** Clock for key expiry (tests inject one). @default Date.now */
+  now?: () => number;
   /** 0 picks a free port. @default 8765 */
   port: number;
   /** @default "0.0.0.0" */
@@ -52,6 +60,7 @@ export interface ServerOptions extends RoomOptions {
 
 export const defaultServerOptions: Omit<ServerOptions, "password"> = {
   ...defaultRoomOptions,
+  ...defaultRoomsLimits,
   port: 8765,
   host: "0.0.0.0",
   maxBodyBytes: 64 * 1024,
@@ -67,7 +76,10 @@ export const defaultServerOptions: Omit<ServerOptions, "password"> = {
 };
 
 export interface RoomServer {
+  /** The default room (the one at the root paths). */
   room: Room;
+  /** Every room of this server (see src/rooms/index.ts). */
+  rooms: Rooms;
   port: number;
   /** http://127.0.0.1:PORT (or the bound host) */
   url: string;
@@ -85,23 +97,21 @@ const PUBLIC_DIR = fileURLToPath(new URL("../../public", import.meta.url));
 export async function startRoomServer(partial: Partial<ServerOptions> & { password: string }): Promise<RoomServer> {
   const o: ServerOptions = { ...defaultServerOptions, ...partial };
   const log = o.log ?? (() => {});
-  const room = createRoom(o);
+  const rooms = createRooms({ ...o, newPassword: () => generatePassword() });
+  const room = rooms.default.room;
   const hostToken = o.hostToken ?? newHostToken();
-  const sse = createSseHub(room, o);
-  const polls = createPollHub(room);
   let inviteUrl = "";
-  const auth = createAuth(room, { password: o.password, hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy });
-  const wsHub = createWsHub(room, auth, { maxBufferBytes: o.maxBufferBytes, pingMs: o.wsPingMs });
+  const auth = createAuth({ hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy });
+  const transports = attachTransports(rooms, auth, o);
   const app = createRoutes({
-    room,
-    sse,
-    polls,
+    rooms,
+    hubs: transports.of,
     auth,
     files: loadPublic(o.publicDir ?? PUBLIC_DIR),
     maxBodyBytes: o.maxBodyBytes,
     inviteUrl: () => inviteUrl,
-    password: o.password,
     log,
+    endKeySessions: transports.endKeySessions,
   });
   const handler = toNodeHandler(app);
   const sockets = new Set<Socket>();
@@ -129,7 +139,12 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   // clients cannot hold the room's connection slots. Streams and held polls turn this off for themselves.
   server.timeout = o.requestTimeoutMs + Math.min(o.requestTimeoutMs, 5_000);
   const gateway = createWsGateway({
-    resolve: (pathname) => (pathname === "/ws" ? wsHub : undefined),
+    // /ws: the default room; /r/<id>/ws: any room (rooms.resolve throws 404 ROOM_NOT_FOUND / 410 ROOM_CLOSED).
+    resolve: (pathname) => {
+      if (pathname === "/ws") return transports.of(rooms.default).ws;
+      const m = /^\/r\/([^/]+)\/ws$/.exec(pathname);
+      return m ? transports.of(rooms.resolve(m[1])).ws : undefined;
+    },
     refuse: () =>
       closing
         ? new RoomError("SHUTTING_DOWN", "The room is shutting down.")
@@ -151,12 +166,12 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   // documented JSON shape rather than Node's bare status line.
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return void socket.destroy();
-    const timedOut = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
-    const e = timedOut
-      ? { status: "408 Request Timeout", code: "REQUEST_TIMEOUT", message: `The request did not arrive within ${o.requestTimeoutMs / 1000} s; send it again in one go.` }
-      : { status: "400 Bad Request", code: "BAD_REQUEST", message: "Malformed HTTP request." };
-    const body = JSON.stringify({ error: { code: e.code, message: e.message } });
-    socket.end(`HTTP/1.1 ${e.status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const e =
+      err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? new RoomError("REQUEST_TIMEOUT", `The request did not arrive within ${o.requestTimeoutMs / 1000} s; send it again in one go.`)
+        : new RoomError("BAD_REQUEST", "Malformed HTTP request.");
+    const body = JSON.stringify(e.toJSON());
+    socket.end(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     // A client that never reads the answer nor closes would keep the socket half-open for ever.
     setTimeout(() => socket.destroy(), 1000).unref();
   });
@@ -176,19 +191,18 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   let closed: Promise<void> | undefined;
   return {
     room,
+    rooms,
     port,
     url,
     hostToken,
     setInviteUrl: (u) => void (inviteUrl = u),
     inviteUrl: () => inviteUrl,
-    stats: () => ({ streams: sse.size, polls: polls.size, sockets: sockets.size, websockets: wsHub.size }),
+    stats: () => ({ ...transports.stats(), sockets: sockets.size }),
     close() {
       closed ??= new Promise<void>((resolve) => {
         closing = true;
         // Streams end and pending polls answer first, so clients see a clean end rather than a reset.
-        sse.closeAll();
-        polls.closeAll();
-        wsHub.closeAll(WS_CLOSE.SHUTTING_DOWN, "server shutting down");
+        transports.closeAll();
         gateway.closeAll(WS_CLOSE.SHUTTING_DOWN, "server shutting down");
         server.close(() => resolve());
         server.closeIdleConnections();

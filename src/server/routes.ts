@@ -1,237 +1,166 @@
-// The route table: every URL of the room API, its auth, validation and answer. Handlers read the body and write
-// long-lived answers through the Node request/response (h3 v2's web-stream path costs about half the throughput,
-// and h3's own SSE helper about 5x the CPU; see README "Design notes").
+// The route table: every URL of the API, once. Each room route answers for the default room at its root path and
+// for every room at /r/<id><path>; 405 answers and CORS preflights are derived from the same table. Handlers are
+// Node handlers (h3's fromNodeHandler): they read the body and write the answer on the Node request/response (h3 v2's
+// web-stream path costs about half the throughput, and h3's own SSE helper about 5x the CPU; see README "Design
+// notes"), so long-lived answers (SSE, held polls, large slices) need no special return value.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { H3, type H3Event } from "h3";
+import { H3, appendCorsPreflightHeaders, fromNodeHandler, getRouterParam, type H3Event, type NodeHandler } from "h3";
 import { RoomError } from "../protocol/errors.js";
-import { inviteText, webLink } from "../protocol/invite.js";
-import { checkName, foldName } from "../protocol/names.js";
-import type { Room, Sender } from "../room/index.js";
+import type { HostedRoom, Rooms } from "../rooms/index.js";
 import type { Auth, Caller } from "./auth.js";
-import { intParam, readJsonObject, sliceBody, sliceSize, streamSlice, STREAM_OVER } from "./http.js";
-import type { Slice } from "../room/history.js";
+import { hostRoutes } from "./host-routes.js";
+import { JSON_TYPE, send, sendError } from "./reply.js";
+import { roomRoutes } from "./room-routes.js";
 import type { PollHub } from "./poll.js";
 import type { SseHub } from "./sse.js";
 import { PAGE_HEADERS, type StaticFile } from "./static.js";
 
 export interface RouteDeps {
-  room: Room;
+  rooms: Rooms;
   auth: Auth;
-  sse: SseHub;
-  polls: PollHub;
+  /** The transports attached to a room (server/index.ts attaches them to every room at creation). */
+  hubs(hosted: HostedRoom): { sse: SseHub; polls: PollHub };
   files: Map<string, StaticFile>;
   maxBodyBytes: number;
+  /** The server's public base URL (a tunnel's, a LAN one…), without a trailing slash. */
   inviteUrl: () => string;
-  password: string;
   log: (line: string) => void;
+  /** Ends every session joined with a revoked key (server/index.ts: streams, polls). */
+  endKeySessions(hosted: HostedRoom, key: import("../rooms/keys.js").InviteKey): void;
 }
 
-interface Ctx {
-  event: H3Event;
+export type Method = "GET" | "POST" | "DELETE";
+
+export interface Ctx {
   req: IncomingMessage;
   res: ServerResponse;
   query: URLSearchParams;
+  hosted: HostedRoom;
+  caller: Caller;
+  /** "" at the root paths, "/r/<id>" under a room: what the room's own URLs start with. */
+  base: string;
+  /** The request's path as routed. */
+  pathname: string;
+  /** Path parameters other than the room id (e.g. keyId). */
+  params: Record<string, string>;
 }
 
-const JSON_TYPE = "application/json; charset=utf-8";
-const HANDLED = Symbol.for("h3.handled");
-const POLL_MAX_S = 90;
-
-function reply(event: H3Event, status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>) {
-  event.res.status = status;
-  event.res.headers.set("content-type", type);
-  event.res.headers.set("access-control-allow-origin", "*");
-  if (headers) for (const k in headers) event.res.headers.set(k, headers[k]!);
-  return body;
+export interface RouteDef {
+  method: Method;
+  /** Relative to the room's base for room routes, e.g. "/messages"; "" is the room's base itself. */
+  path: string;
+  /** room: at `path` for the default room and at /r/<id><path> for every room; r: only under /r/<id>; server: at `path` only. */
+  where: "room" | "r" | "server";
+  /** Ask for the room's credentials (password, token, key or host token); the handler checks what it needs beyond. */
+  auth: boolean;
+  /** Also answer HEAD (for uptime monitors). */
+  head?: boolean;
+  handler(c: Ctx): void | Promise<void>;
 }
 
-/** Turn any failure into the documented JSON error; a bug answers INTERNAL and is logged for the host only. */
-export function errorReply(event: H3Event, err: unknown, log: (line: string) => void) {
-  const e = err instanceof RoomError ? err : new RoomError("INTERNAL", "Unexpected server error; the room is still running. Try again; if it repeats, tell the host.");
-  if (!(err instanceof RoomError)) log(`internal error on ${event.req.method} ${event.url.pathname}: ${(err as Error)?.stack ?? err}`);
-  const headers: Record<string, string> = {};
-  if (e.retryAfter) headers["retry-after"] = String(e.retryAfter);
-  // The unread rest of an oversized body would be parsed as the next request: close the connection instead.
-  if (e.code === "BODY_TOO_LARGE") headers["connection"] = "close";
-  return reply(event, e.status, JSON.stringify(e.toJSON()), JSON_TYPE, headers);
-}
+/** The host token is server-wide: it opens every room and every host route. */
+export const hostOnly = (caller: Caller) => {
+  if (!caller.host) throw new RoomError("HOST_ONLY", "Only the host can do this: use the host link or token printed by `agent-chat serve`.");
+};
+
+/** h3's fromNodeHandler, typed for node:http: we serve over node:http only (server/index.ts), never HTTP/2. */
+const nodeHandler = (fn: (req: IncomingMessage, res: ServerResponse) => unknown) => fromNodeHandler(fn as NodeHandler);
+
+const CORS_HEADERS = ["Content-Type", "Authorization", "X-Room-Password", "Last-Event-ID"];
 
 export function createRoutes(d: RouteDeps): H3 {
-  const { room, auth } = d;
   const app = new H3({
     silent: true,
+    // Requests no route took (unknown paths, malformed URLs): answered the h3 way, since no handler wrote anything.
     onError: (error, event) => {
-      if (error.status === 404) return errorReply(event, new RoomError("NOT_FOUND", `No such endpoint: ${event.req.method} ${event.url.pathname}. See GET /invite for the API.`), d.log);
-      if (error.status === 400) return errorReply(event, new RoomError("BAD_QUERY", "Malformed URL."), d.log);
-      return errorReply(event, error.cause ?? error, d.log);
+      const where = `${event.req.method} ${event.url.pathname}`;
+      const e =
+        error.status === 404
+          ? new RoomError("NOT_FOUND", `No such endpoint: ${where}. See GET /invite for the API.`)
+          : error.status === 400
+            ? new RoomError("BAD_QUERY", "Malformed URL.")
+            : error.cause instanceof RoomError
+              ? error.cause
+              : new RoomError("INTERNAL", "Unexpected server error; the room is still running. Try again; if it repeats, tell the host.");
+      if (e.code === "INTERNAL") d.log(`internal error on ${where}: ${(error.cause as Error)?.stack ?? error.stack}`);
+      event.res.status = e.status;
+      event.res.headers.set("content-type", JSON_TYPE);
+      event.res.headers.set("access-control-allow-origin", "*");
+      return JSON.stringify(e.toJSON());
     },
   });
 
-  /** Wrap a handler: build the context, authenticate when asked, and answer errors in the documented form. */
-  function route(needAuth: boolean, fn: (c: Ctx, caller: Caller) => unknown) {
-    return async (event: H3Event) => {
-      // We serve over node:http only (see server/index.ts), never HTTP/2.
-      const node = event.runtime!.node!;
-      const req = node.req as IncomingMessage;
-      const c: Ctx = { event, req, res: node.res as ServerResponse, query: event.url.searchParams };
+  /** One request through a route: resolve the room, authenticate, run, answer errors in the documented form. */
+  const handle = (def: RouteDef, underRoom: boolean) => (event: H3Event) =>
+    nodeHandler(async (req: IncomingMessage, res: ServerResponse) => {
+      const query = event.url.searchParams;
+      // Answer after Node's parser has finished the bytes that came with this request: when a client sent garbage
+      // after it, Node's 400 (server/index.ts, clientError) is then the one answer it gets, not a second one.
+      await undefined;
       try {
-        const caller = needAuth ? auth.authenticate(req, c.query) : { host: false };
+        const hosted = d.rooms.resolve(underRoom ? getRouterParam(event, "id") : undefined);
+        const caller: Caller = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };
         if (caller.participant) caller.participant.lastSeen = Date.now();
-        return await fn(c, caller);
+        const params = { ...(event.context.params as Record<string, string> | undefined) };
+        delete params.id;
+        await def.handler({ req, res, query, hosted, caller, base: underRoom ? `/r/${hosted.id}` : "", pathname: event.url.pathname, params });
       } catch (err) {
-        if (c.res.headersSent) return HANDLED; // a stream had already started; nothing more to say
-        return errorReply(event, err, d.log);
+        sendError(res, err, `${req.method} ${event.url.pathname}`, d.log);
       }
-    };
+    })(event);
+
+  const preflight = (event: H3Event, methods: string[]) => {
+    appendCorsPreflightHeaders(event, { origin: "*", methods: [...methods, "OPTIONS"], allowHeaders: CORS_HEADERS, maxAge: "600" });
+    event.res.status = 204;
+    return "";
+  };
+
+  const defs = [...roomRoutes(d), ...hostRoutes(d)];
+  const methodsAt = new Map<string, { methods: Set<string>; head?: RouteDef }>();
+  for (const def of defs) {
+    const paths: [string, boolean][] = def.where === "server" ? [[def.path, false]] : [];
+    if (def.where === "room") paths.push([def.path || "/", false]);
+    if (def.where !== "server") paths.push([`/r/:id${def.path}`, true]);
+    for (const [path, underRoom] of paths) {
+      app.on(def.method, path, handle(def, underRoom));
+      const entry = methodsAt.get(path) ?? { methods: new Set<string>() };
+      entry.methods.add(def.method);
+      if (def.head) entry.head = def;
+      methodsAt.set(path, entry);
+    }
   }
 
-  /** A `{messages, next}` answer: one piece when small (the common case), streamed when large. */
-  const sendSlice = async (event: H3Event, res: ServerResponse, slice: Slice) => {
-    if (sliceSize(slice) < STREAM_OVER) return reply(event, 200, sliceBody(slice));
-    await streamSlice(res, slice, { "content-type": JSON_TYPE, "access-control-allow-origin": "*" });
-    return HANDLED; // only once the response is over: h3 ends the response when the handler returns
-  };
-  const ok = (event: H3Event, status: number, obj: unknown) => reply(event, status, JSON.stringify(obj));
-  const hostOnly = (caller: Caller) => {
-    if (!caller.host) throw new RoomError("HOST_ONLY", "Only the host can do this: use the host link or token printed by `agent-chat serve`.");
-  };
-  const kindOf = (v: unknown) => {
-    if (v === undefined) return "agent" as const;
-    if (v === "agent" || v === "human") return v;
-    throw new RoomError("BAD_FIELD", `"kind" must be "agent" or "human".`);
-  };
-  const pollTimeout = (q: URLSearchParams) => {
-    const raw = q.get("timeout");
-    if (raw === null || raw === "") return 25_000;
-    const s = Number(raw);
-    if (!Number.isFinite(s) || s < 0) throw new RoomError("BAD_QUERY", `"timeout" must be a number of seconds from 0 to ${POLL_MAX_S}.`);
-    return Math.min(s, POLL_MAX_S) * 1000;
-  };
-
-  app.get("/health", route(false, ({ event }) => reply(event, 200, '{"status":"ok"}')));
-
-  app.post("/join", route(true, async ({ event, req }, caller) => {
-    const body = await readJsonObject(req, d.maxBodyBytes);
-    const name = checkName(body.name);
-    const kind = kindOf(body.kind);
-    const r = room.join(name, kind, caller.token);
-    return ok(event, 201, {
-      ok: true,
-      token: r.token,
-      participant: { name: r.participant.name, kind: r.participant.kind },
-      next: room.history.lastId,
-      room: { title: room.title, startedAt: room.startedAt },
+  // Any other method on a known path: HEAD where the route allows it, CORS preflight, else 405 naming the allowed ones.
+  for (const [path, { methods, head }] of methodsAt) {
+    const allowed = [...methods];
+    if (head) app.on("HEAD", path, handle({ ...head, handler: ({ res }) => send(res, 200, "") }, path.startsWith("/r/")));
+    const shown = path.replace(":id", "<id>").replace(":keyId", "<keyId>");
+    const refuse = nodeHandler(async (req: IncomingMessage, res: ServerResponse) => {
+      await undefined; // as in handle(): after Node's parser
+      sendError(res, new RoomError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${shown}; use ${allowed.join(" or ")}.`), shown, d.log);
     });
-  }));
-
-  app.post("/leave", route(true, ({ event }, caller) => {
-    if (!caller.participant) throw new RoomError("UNAUTHORIZED", "Leaving needs your participant token (from POST /join) as Authorization: Bearer.");
-    room.leave(caller.participant);
-    return ok(event, 200, { ok: true });
-  }));
-
-  app.post("/messages", route(true, async ({ event, req }, caller) => {
-    const body = await readJsonObject(req, d.maxBodyBytes);
-    const replyTo = body.replyTo === undefined ? undefined : Number(body.replyTo);
-    if (replyTo !== undefined && !Number.isSafeInteger(replyTo)) throw new RoomError("BAD_FIELD", `"replyTo" must be a message id.`);
-    const participant = caller.participant;
-    let sender: Sender;
-    if (participant) {
-      if (body.agent !== undefined && (typeof body.agent !== "string" || foldName(body.agent.trim()) !== participant.key)) {
-        throw new RoomError("NAME_MISMATCH", `This token belongs to "${participant.name}"; leave out "agent" or use that name.`);
-      }
-      sender = { participant };
-    } else {
-      if (body.agent === undefined) throw new RoomError("BAD_NAME", `"agent" (your name) is required when posting with the password; or join first and post with your token.`);
-      sender = { name: checkName(body.agent, "agent"), kind: kindOf(body.kind) };
-    }
-    const message = room.post(sender, body.text, { replyTo });
-    return reply(event, 201, `{"ok":true,"message":${JSON.stringify(message)}}`);
-  }));
-
-  app.get("/messages", route(true, ({ event, res, query }) => {
-    const after = intParam(query.get("after"), "after");
-    const limit = intParam(query.get("limit"), "limit");
-    const h = room.history;
-    if (after === undefined) {
-      // No cursor: the whole retained history, or its last `limit` messages.
-      const slice = limit === undefined ? h.all() : h.since(Math.max(h.oldestId - 1, h.lastId - limit), limit);
-      return sendSlice(event, res, slice);
-    }
-    return sendSlice(event, res, h.since(after, limit ?? Infinity));
-  }));
-
-  app.get("/messages/poll", route(true, async ({ event, res, query }, caller) => {
-    const after = intParam(query.get("after"), "after") ?? 0;
-    const slice = await d.polls.wait(res, after, pollTimeout(query), caller.participant);
-    return slice ? sendSlice(event, res, slice) : HANDLED;
-  }));
-
-  app.get("/messages/stream", route(true, async ({ req, res, query }, caller) => {
-    const lastEventId = req.headers["last-event-id"];
-    const after = intParam(typeof lastEventId === "string" ? lastEventId : undefined, "Last-Event-ID") ?? intParam(query.get("after"), "after");
-    res.setHeader("access-control-allow-origin", "*");
-    await d.sse.open(req, res, after, caller.participant);
-    return HANDLED;
-  }));
-
-  app.get("/room", route(true, ({ event }) => ok(event, 200, room.info({ maxBodyBytes: d.maxBodyBytes, pollMaxSeconds: POLL_MAX_S }))));
-
-  app.get("/invite", route(true, ({ event }) =>
-    reply(event, 200, inviteText({ title: room.title, url: d.inviteUrl(), password: d.password }), "text/plain; charset=utf-8"),
-  ));
-
-  // The room link with its password, as a QR code for another person's phone (the web UI has no build step,
-  // so the code is drawn here). Behind auth: the picture carries the password.
-  app.get("/qr.svg", route(true, async ({ event }) => {
-    const { renderSVG } = await import("uqr");
-    return reply(event, 200, renderSVG(webLink(d.inviteUrl(), d.password)), "image/svg+xml", { "cache-control": "no-store" });
-  }));
-
-  app.post("/host/kick", route(true, async ({ event, req }, caller) => {
-    hostOnly(caller);
-    const body = await readJsonObject(req, d.maxBodyBytes);
-    const name = checkName(body.name);
-    const removed = room.remove(name);
-    return ok(event, 200, { ok: true, removed: removed?.name ?? null });
-  }));
-  app.post("/host/pause", route(true, ({ event }, caller) => (hostOnly(caller), room.pause(), ok(event, 200, { ok: true, paused: room.paused }))));
-  app.post("/host/resume", route(true, ({ event }, caller) => (hostOnly(caller), room.resume(), ok(event, 200, { ok: true, paused: room.paused }))));
-  app.post("/host/title", route(true, async ({ event, req }, caller) => {
-    hostOnly(caller);
-    const body = await readJsonObject(req, d.maxBodyBytes);
-    if (typeof body.title !== "string" || !body.title.trim() || [...body.title].length > 80 || /\p{Cc}/u.test(body.title)) {
-      throw new RoomError("BAD_FIELD", `"title" must be 1-80 characters without control characters.`);
-    }
-    room.setTitle(body.title.trim());
-    return ok(event, 200, { ok: true, title: room.title });
-  }));
-
-  // CORS preflight: agents running in a browser elsewhere may call the API; the secret travels in a header.
-  const preflight = (event: H3Event) => {
-    event.res.headers.set("access-control-allow-methods", "GET, POST, OPTIONS");
-    event.res.headers.set("access-control-allow-headers", "Content-Type, Authorization, X-Room-Password, Last-Event-ID");
-    event.res.headers.set("access-control-max-age", "600");
-    return reply(event, 204, "");
-  };
-  app.options("/**", route(false, ({ event }) => preflight(event)));
-
-  // Static files last: exact names only (see static.ts).
-  app.get("/**", route(false, ({ event }) => {
-    const file = d.files.get(event.url.pathname);
-    if (!file) throw new RoomError("NOT_FOUND", `No such page or endpoint: ${event.url.pathname}. The web UI is at /, the API is listed in GET /invite.`);
-    event.res.status = 200;
-    event.res.headers.set("content-type", file.type);
-    for (const [k, v] of Object.entries(PAGE_HEADERS)) event.res.headers.set(k, v);
-    return file.body;
-  }));
-
-  for (const path of ["/qr.svg", "/join", "/leave", "/messages", "/messages/poll", "/messages/stream", "/room", "/invite", "/health", "/host/kick", "/host/pause", "/host/resume", "/host/title"]) {
-    app.all(path, route(false, ({ event }) => {
-      if (event.req.method === "OPTIONS") return preflight(event);
-      if (event.req.method === "HEAD" && path === "/health") return reply(event, 200, ""); // for uptime monitors
-      return errorReply(event, new RoomError("METHOD_NOT_ALLOWED", `${event.req.method} is not allowed on ${path}.`), d.log);
-    }));
+    app.all(path, (event) => (event.req.method === "OPTIONS" ? preflight(event, allowed) : refuse(event)));
   }
+  // CORS: agents running in a browser elsewhere may call the API; the secret travels in a header.
+  app.options("/**", (event) => preflight(event, ["GET", "POST", "DELETE"]));
+
+  // Static files last, by exact name only (see static.ts): the page at the root, and at /r/<id>/ for a room (its
+  // relative URLs then reach that room's API). /r/<id> redirects there; the #key=… fragment stays in the browser.
+  const serveFile = (res: ServerResponse, name: string, shown: string) => {
+    const file = d.files.get(name);
+    if (!file) throw new RoomError("NOT_FOUND", `No such page or endpoint: ${shown}. The web UI is at /, the API is listed in GET /invite.`);
+    send(res, 200, file.body, file.type, PAGE_HEADERS);
+  };
+  app.get("/r/:id", handle({ method: "GET", path: "", where: "r", auth: false, handler: ({ res, base, pathname }) =>
+    // h3 routes /r/<id>/ here too (trailing slashes are not significant to it): that one is the page itself.
+    pathname.endsWith("/") ? serveFile(res, "/", pathname) : send(res, 308, "", "text/plain", { location: `${base}/` }) }, true));
+  app.get("/r/:id/**", handle({
+    method: "GET",
+    path: "/**",
+    where: "r",
+    auth: false,
+    handler: ({ res, base, pathname }) => serveFile(res, pathname.slice(base.length), pathname),
+  }, true));
+  app.get("/**", handle({ method: "GET", path: "/**", where: "server", auth: false, handler: ({ res, pathname }) => serveFile(res, pathname, pathname) }, false));
   return app;
 }

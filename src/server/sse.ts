@@ -5,10 +5,13 @@
 // reconnects with Last-Event-ID and loses nothing still in history.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Participant, Room } from "../room/index.js";
+import type { InviteKey } from "../rooms/keys.js";
 
 interface Client {
   res: ServerResponse;
   participant?: Participant;
+  /** The invite key behind this stream's credential, so revoking it ends the stream. */
+  key?: InviteKey;
   /** Id of the last message written to this client. */
   cursor: number;
   /** Replay finished: live frames are written directly. */
@@ -82,7 +85,7 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
     },
 
     /** Start a stream. `after` undefined: only messages from now on. Resolves when the client goes away. */
-    open(req: IncomingMessage, res: ServerResponse, after: number | undefined, participant?: Participant): Promise<void> {
+    open(req: IncomingMessage, res: ServerResponse, after: number | undefined, participant?: Participant, key?: InviteKey): Promise<void> {
       res.writeHead(200, {
         "Content-Type": "text/event-stream; charset=utf-8",
         "Cache-Control": "no-cache, no-transform",
@@ -93,7 +96,7 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
       res.write("retry: 2000\n: connected\n\n");
       // A stream is quiet for long stretches (keepalives every 15 s): no idle cut-off for it.
       req.socket.setTimeout(0);
-      const c: Client = { res, participant, cursor: after ?? room.history.lastId, live: false };
+      const c: Client = { res, participant, key, cursor: after ?? room.history.lastId, live: false };
       clients.add(c);
       if (after !== undefined && after > room.history.lastId) {
         // A cursor from the future (an earlier room on this port): start over from what this room has.
@@ -111,9 +114,20 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
       });
     },
 
-    closeAll() {
+    /** End every stream whose credential came from `key` with `event: removed` (the key was revoked). */
+    endKey(key: InviteKey, message: string) {
+      for (const c of clients) {
+        if (c.key !== key) continue;
+        c.res.end(`event: removed\ndata: ${JSON.stringify({ name: key.claimedBy, reason: "revoked", message })}\n\n`);
+        clients.delete(c);
+      }
+    },
+
+    /** End every stream: at shutdown silently, when the host closes the room with `event: closed`. */
+    closeAll(closed?: { message: string }) {
       clearInterval(keepalive);
-      for (const c of clients) c.res.end();
+      const last = closed ? `event: closed\ndata: ${JSON.stringify(closed)}\n\n` : "";
+      for (const c of clients) c.res.end(last);
       clients.clear();
     },
   };

@@ -75,6 +75,9 @@ describe("--help", () => {
         --loop-guard <n>              Agent messages in a row, with no human one, before agents are paused; 0 off, e.g. --loop-guard 100 (default 50)
         --max-connections <n>         Open connections before new ones are refused, e.g. --max-connections 2000 (default 10000)
         --auth-fail-limit <n>         Wrong passwords per address per minute, e.g. --auth-fail-limit 5 (default 10)
+        --max-rooms <n>               Rooms this server may hold, the first one included, e.g. --max-rooms 20 (default 100)
+        --max-members <n>             Participants per room, e.g. --max-members 50 (default 1000)
+        --max-keys <n>                Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)
         --qr                          Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never
         --json                        Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json
         --detach                      Run the room in the background, print its details and exit; stop it with agent-chat stop, e.g. --detach

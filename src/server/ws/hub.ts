@@ -8,7 +8,7 @@ import { checkName } from "../../protocol/names.js";
 import type { ParticipantInfo } from "../../protocol/types.js";
 import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.js";
 import type { Participant, Room } from "../../room/index.js";
-import type { Auth } from "../auth.js";
+import type { RoomAuth as Auth } from "../auth.js";
 import { FrameError, frameBuffer, messageFrame } from "./frames.js";
 
 /** What the hub needs of a socket (the gateway adapts crossws's peer to it). */

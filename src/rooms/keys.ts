@@ -1,0 +1,163 @@
+// Invite keys of one room: a credential per agent slot. The secret (`ak_` + 256 random bits) is shown once, at
+// mint; only its SHA-256 is kept. A key carries a label, an optional fixed name and kind, a number of joins
+// (`uses`), an expiry, and the hashes of the participant tokens minted from it, so revoking it stops them too.
+import { hash, randomBytes } from "node:crypto";
+import { RoomError } from "../protocol/errors.js";
+
+export interface InviteKey {
+  keyId: string;
+  /** SHA-256 (hex) of the secret. */
+  hash: string;
+  label: string;
+  /** Fixed at mint, or pinned at first use. */
+  name: string | null;
+  /** Fixed at mint, or pinned at first use. */
+  kind: "agent" | "human" | null;
+  /** Joins (POST /join) allowed; null: unlimited. */
+  uses: number | null;
+  used: number;
+  /** The name the key was first used under, and when. */
+  claimedBy: string | null;
+  claimedAt: string | null;
+  createdAt: string;
+  /** ms since the epoch; null: never. */
+  expiresAt: number | null;
+  revoked: boolean;
+  /** SHA-256 (hex) of every participant token minted from this key. */
+  tokens: Set<string>;
+}
+
+/** What GET /r/<id>/keys shows: everything but secrets and token hashes. */
+export interface KeyInfo {
+  keyId: string;
+  label: string;
+  name: string | null;
+  kind: "agent" | "human" | null;
+  uses: number | null;
+  used: number;
+  claimedBy: string | null;
+  claimedAt: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  expired: boolean;
+  revoked: boolean;
+}
+
+export interface MintSpec {
+  label: string;
+  name?: string;
+  kind?: "agent" | "human";
+  uses?: number;
+  /** Seconds from now. */
+  expiresIn?: number;
+}
+
+export const KEY_PREFIX = "ak_";
+export const hashSecret = (s: string) => hash("sha256", s, "hex");
+
+export function createKeys(o: { max: number; now: () => number }) {
+  const byId = new Map<string, InviteKey>();
+  const byHash = new Map<string, InviteKey>();
+  const byToken = new Map<string, InviteKey>();
+
+  const expired = (k: InviteKey) => k.expiresAt !== null && o.now() >= k.expiresAt;
+
+  return {
+    get size() {
+      return byId.size;
+    },
+
+    mint(spec: MintSpec): { secret: string; key: InviteKey } {
+      if (byId.size >= o.max) {
+        throw new RoomError("TOO_MANY_KEYS", `This room already has ${byId.size} keys (the limit, --max-keys ${o.max}); revoked keys count too.`);
+      }
+      const secret = KEY_PREFIX + randomBytes(32).toString("base64url");
+      let keyId = "k_" + randomBytes(6).toString("hex");
+      while (byId.has(keyId)) keyId = "k_" + randomBytes(6).toString("hex");
+      const now = o.now();
+      const key: InviteKey = {
+        keyId,
+        hash: hashSecret(secret),
+        label: spec.label,
+        name: spec.name ?? null,
+        kind: spec.kind ?? null,
+        uses: spec.uses ?? null,
+        used: 0,
+        claimedBy: null,
+        claimedAt: null,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: spec.expiresIn === undefined ? null : now + spec.expiresIn * 1000,
+        revoked: false,
+        tokens: new Set(),
+      };
+      byId.set(keyId, key);
+      byHash.set(key.hash, key);
+      return { secret, key };
+    },
+
+    /** The key behind a secret, valid for use now; throws REVOKED / KEY_EXPIRED, undefined when unknown. */
+    use(secret: string): InviteKey | undefined {
+      const k = byHash.get(hashSecret(secret));
+      if (!k) return undefined;
+      if (k.revoked) throw revokedError(k);
+      if (expired(k)) throw new RoomError("KEY_EXPIRED", `This invite key ("${k.label}") has expired; ask the host for a new one.`);
+      return k;
+    },
+
+    /** The key a participant token was minted from, if any (by the token's SHA-256 hex). */
+    byTokenHash(tokenHash: string): InviteKey | undefined {
+      return byToken.get(tokenHash);
+    },
+
+    /** A join with this key is about to mint a token: count it, or refuse when its uses are spent. */
+    checkJoin(k: InviteKey) {
+      if (k.uses !== null && k.used >= k.uses) {
+        throw new RoomError("KEY_USED_UP", `This invite key ("${k.label}") was used ${k.used} time${k.used === 1 ? "" : "s"}, its limit; ask the host for a new one.`);
+      }
+    },
+
+    /** Record a participant token minted from `k` under `name` (pins the name at first use). */
+    recordJoin(k: InviteKey, name: string, kind: "agent" | "human", tokenHash: string) {
+      k.used++;
+      if (k.name === null) k.name = name;
+      if (k.kind === null) k.kind = kind;
+      if (k.claimedBy === null) (k.claimedBy = name), (k.claimedAt = new Date(o.now()).toISOString());
+      k.tokens.add(tokenHash);
+      byToken.set(tokenHash, k);
+    },
+
+    get(keyId: string): InviteKey | undefined {
+      return byId.get(keyId);
+    },
+
+    /** Mark revoked (idempotent); the caller ends the sessions. */
+    revoke(keyId: string): InviteKey {
+      const k = byId.get(keyId);
+      if (!k) throw new RoomError("NOT_FOUND", `No key "${keyId.slice(0, 40)}" in this room: GET …/keys lists them.`);
+      k.revoked = true;
+      return k;
+    },
+
+    list(): KeyInfo[] {
+      return [...byId.values()].map((k) => ({
+        keyId: k.keyId,
+        label: k.label,
+        name: k.name,
+        kind: k.kind,
+        uses: k.uses,
+        used: k.used,
+        claimedBy: k.claimedBy,
+        claimedAt: k.claimedAt,
+        createdAt: k.createdAt,
+        expiresAt: k.expiresAt === null ? null : new Date(k.expiresAt).toISOString(),
+        expired: expired(k),
+        revoked: k.revoked,
+      }));
+    },
+  };
+}
+
+export const revokedError = (k: Pick<InviteKey, "label">) =>
+  new RoomError("REVOKED", `The host revoked this invite key ("${k.label}"); it and every session joined with it no longer work.`);
+
+export type Keys = ReturnType<typeof createKeys>;

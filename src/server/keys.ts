@@ -1,0 +1,43 @@
+// Using an invite key in a room: claiming it (its first join pins the name), and finding the participant it holds.
+import { RoomError } from "../protocol/errors.js";
+import { checkName } from "../protocol/names.js";
+import type { Participant } from "../room/index.js";
+import type { HostedRoom } from "../rooms/index.js";
+import type { InviteKey } from "../rooms/keys.js";
+import type { RouteDeps } from "./routes.js";
+
+/** The participant a key was last joined as, while one of the key's tokens still holds that name. */
+export function keyParticipant(hosted: HostedRoom, key: InviteKey): Participant | undefined {
+  if (key.claimedBy === null) return undefined;
+  const p = hosted.room.participants.find(key.claimedBy);
+  return p?.tokenHash && key.tokens.has(p.tokenHash) ? p : undefined;
+}
+
+/**
+ * Join with a key: under its name (fixed at mint, or `rawName` at first use, then pinned), counting one use.
+ * A key holds one session: joining with it again starts a new one, and the previous token stops working.
+ */
+export function claimKey(
+  d: Pick<RouteDeps, "rooms">,
+  hosted: HostedRoom,
+  key: InviteKey,
+  rawName: unknown,
+  rawKind: unknown,
+): { token: string; participant: Participant } {
+  hosted.keys.checkJoin(key);
+  if (key.name === null && rawName === undefined) {
+    throw new RoomError("BAD_NAME", `This invite key has no name yet: give one ("name" to POST /join, "agent" with a message); it is then pinned to the key.`);
+  }
+  const name = key.name ?? checkName(rawName);
+  const kind = key.kind ?? (rawKind === "human" ? "human" : rawKind === undefined || rawKind === "agent" ? "agent" : badKind());
+  const current = keyParticipant(hosted, key);
+  if (current) hosted.room.participants.leave(current);
+  else d.rooms.checkRoomFor(hosted, name);
+  const r = hosted.room.join(name, kind);
+  hosted.keys.recordJoin(key, r.participant.name, kind, r.participant.tokenHash!);
+  return r;
+}
+
+const badKind = (): never => {
+  throw new RoomError("BAD_FIELD", `"kind" must be "agent" or "human".`);
+};
