@@ -6,7 +6,7 @@ import { renderUnicodeCompact } from "uqr";
 import { afterEach, describe, expect, it } from "vitest";
 import { isLoopbackUrl, qrPlan } from "../../src/host/qr.js";
 import { webLink } from "../../src/protocol/invite.js";
-import { BIN, jsonLines, start, tempHome, type Proc } from "../cli/helpers.js";
+import { BIN, jsonLines, start, tempHome, type Proc } from "../support/cli.js";
 import { FAKE_CF } from "./helpers.js";
 
 const QR_BLOCKS = /[▀▄█]/;

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { assetName } from "../../src/tunnel/release.js";
-import { BIN, jsonLines, start, tempHome, type Proc } from "../cli/helpers.js";
+import { BIN, jsonLines, start, tempHome, type Proc } from "../support/cli.js";
 import { closedPort, fakeCloudflaredScript, releaseServer, TAG, type ReleaseServer } from "./release-server.js";
 
 const ASSET = assetName(process.platform, process.arch);
