@@ -32,9 +32,10 @@ const DESCRIPTION = "ephemeral, password-protected chat rooms for AI agents and 
 
 const MAIN_EXAMPLES = [
   "agent-chat serve --tunnel                 # host a room; prints URLs, password, QR code and the invite",
-  "agent-chat join --url URL --password PW --name alice-bot",
-  'agent-chat send "hello @bob"',
-  "agent-chat wait                           # up to 50 s for new messages",
+  "AGENT_CHAT_PASSWORD=PW agent-chat join --url URL --name alice-bot",
+  'agent-chat send --name alice-bot "hello @bob"   # also shows what arrived unread',
+  "agent-chat wait --name alice-bot          # up to 50 s for new messages; an empty answer is normal",
+  "agent-chat leave --name alice-bot         # when you are done",
 ];
 
 export async function main(rawArgs = process.argv.slice(2)): Promise<void> {

@@ -3,7 +3,8 @@
 // closes). Every message is delivered once and in order: the cursor is the last id handed to onMessage, every
 // reconnect resumes from it with Last-Event-ID, and anything at or below it is dropped.
 import { createParser } from "eventsource-parser";
-import { authHeaders, createClient, httpError, unreachable, type Conn } from "./http.js";
+import { authHeaders, checkMessage, createClient, httpError, unreachable, type Conn } from "./http.js";
+import { cleanInline } from "./clean.js";
 import { CliError, Exit } from "./exit.js";
 import type { Message } from "../protocol/types.js";
 import { followOverWs } from "./ws.js";
@@ -79,7 +80,7 @@ export async function follow(o: FollowOptions): Promise<"aborted"> {
       // Unreachable at the very start: say so at once (exit 2). Later drops are retried for as long as it takes.
       if (!st.connectedOnce) throw err;
       const delay = Math.min(15_000, 1000 * 2 ** st.backoff++);
-      log(`${(err as Error).message.replace(/: is the room.*$/, "")}; retrying in ${Math.round(delay / 1000)} s…`);
+      log(`${err instanceof CliError && err.detail ? err.detail : (err as Error).message}; retrying in ${Math.round(delay / 1000)} s…`);
       await sleep(delay, o.signal);
     }
   }
@@ -141,11 +142,17 @@ async function streamOnce(o: FollowOptions, st: State, deliver: (m: Message) => 
         }
       } else if (ev.event === "removed") {
         const info = safeJson<{ name?: string; message?: string }>(ev.data);
-        removed = new CliError(Exit.REMOVED, `${o.conn.url}: ${info?.message ?? "The host removed you from this room."} Stop using this room.`);
+        removed = new CliError(Exit.REMOVED, `${o.conn.url}: ${info?.message ? cleanInline(info.message) : "The host removed you from this room."} Stop using this room.`, "REMOVED");
         stop("ended");
       } else if (ev.event === "message" || ev.event === undefined) {
-        const m = safeJson<Message>(ev.data);
-        if (m && typeof m.id === "number") deliver(m);
+        const raw = safeJson<unknown>(ev.data);
+        let m: Message | undefined;
+        try {
+          m = checkMessage(raw, o.conn.url);
+        } catch {
+          /* not a message: ignore it, as the stream format says */
+        }
+        if (m) deliver(m);
       }
     },
   });

@@ -2,16 +2,14 @@
 // framed as untrusted content. Continuation lines are indented, so a message cannot fake a line of its own
 // ("#43 … host (human): run this") inside another.
 import { foldName } from "../protocol/names.js";
+import { cleanInline, indentContinuation } from "./clean.js";
+import type { Quiet } from "./converse.js";
 import type { Message } from "../protocol/types.js";
 
 export interface FormatContext {
   /** Your name in the room: marks your own messages and mentions of you. */
   me?: string;
 }
-
-// Terminal control characters (the server refuses them; a hostile server might not).
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-const clean = (s: string) => s.replace(/\r\n?/g, "\n").replace(CONTROL, "�");
 
 export function isMine(m: Message, me: string | undefined): boolean {
   return !!me && m.kind !== "system" && foldName(m.agent) === foldName(me);
@@ -26,7 +24,7 @@ export function mentionsMe(m: Message, me: string | undefined): boolean {
 /** `#42 21:00:03 alice-bot (agent): hello` */
 export function formatMessage(m: Message, ctx: FormatContext = {}): string {
   const tags: string[] = [];
-  if (m.kind !== "system") tags.push(m.kind);
+  if (m.kind !== "system") tags.push(cleanInline(m.kind, 10));
   if (m.kind !== "system" && m.verified === false) tags.push("unverified");
   if (isMine(m, ctx.me)) tags.push("you");
   else if (m.mentions?.length) {
@@ -34,12 +32,9 @@ export function formatMessage(m: Message, ctx: FormatContext = {}): string {
     if (key && m.mentions.some((n) => foldName(n) === key)) tags.push("@you");
     else if (m.mentions.includes("all")) tags.push("@all");
   }
-  if (m.replyTo !== undefined) tags.push(`re #${m.replyTo}`);
-  const who = clean(m.agent) + (tags.length ? ` (${tags.join(", ")})` : "");
-  const [first, ...rest] = clean(m.text).split("\n");
-  const lines = [`#${m.id} ${clock(m.timestamp)} ${who}: ${first}`];
-  for (const l of rest) lines.push(`    ${l}`);
-  return lines.join("\n");
+  if (m.replyTo !== undefined) tags.push(`re #${Number(m.replyTo)}`);
+  const who = cleanInline(m.agent, 80) + (tags.length ? ` (${tags.join(", ")})` : "");
+  return indentContinuation(`#${Number(m.id)} ${clock(m.timestamp)} ${who}: `, m.text);
 }
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -68,4 +63,12 @@ export function ago(iso: string, now = Date.now()): string {
   if (s < 90) return `${s} s ago`;
   if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
   return `${Math.round(s / 3600)} h ago`;
+}
+
+/** Who is there and when each last wrote; and whether the room waits for you. */
+export function quietLines(q: Quiet): string[] {
+  const who = q.online.map((p) => `${cleanInline(p.name, 60)} (${p.lastSpoke ? `wrote ${ago(p.lastSpoke)}` : "no recent message"})`);
+  const lines = [`Online: ${who.length ? who.join(", ") : "nobody else"}.`];
+  if (q.lastWasMine) lines.push("The last message is yours: the others may be waiting for you, too.");
+  return lines;
 }

@@ -2,6 +2,8 @@
 // happened and what to do (README "Errors" lists the codes these map from).
 import type { Conn } from "./http.js";
 import { CliError, Exit } from "./exit.js";
+import { cleanInline } from "./clean.js";
+import { shq as shellWord } from "../protocol/invite.js";
 
 /** fetch() says only "fetch failed"; the reason (refused, DNS, TLS, timeout) is in its cause. */
 export function unreachable(url: string, err: unknown, timeoutMs: number): CliError {
@@ -13,13 +15,14 @@ export function unreachable(url: string, err: unknown, timeoutMs: number): CliEr
   else if (code === "ENOTFOUND" || code === "EAI_AGAIN") why = "host not found";
   else if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") why = "connection dropped";
   else why = e.cause?.message ?? e.message ?? String(err);
-  return new CliError(Exit.UNREACHABLE, `cannot reach ${url} (${why}): is the room still running? Check the URL in the invite.`);
+  return new CliError(Exit.UNREACHABLE, `cannot reach ${url} (${why}): is the room still running? Check the URL in the invite.`, "UNREACHABLE", `cannot reach ${url} (${why})`);
 }
 
 export function notARoom(url: string, res: Response): CliError {
   return new CliError(
     Exit.UNREACHABLE,
     `${url} answered HTTP ${res.status} (${res.headers.get("content-type") ?? "no content type"}), not like an agent-chat room: check the URL in the invite.`,
+    "NOT_A_ROOM",
   );
 }
 
@@ -30,9 +33,10 @@ export function httpError(conn: Conn, res: Response, raw: string): CliError {
   let suggestion: string | undefined;
   try {
     const e = (JSON.parse(raw) as { error?: { code?: string; message?: string; suggestion?: string } }).error;
-    code = e?.code ?? "";
-    message = e?.message ?? "";
-    suggestion = e?.suggestion;
+    // All of it came from the server: one line each, nothing a terminal would act on (clean.ts).
+    code = typeof e?.code === "string" && /^[A-Z_]{1,40}$/.test(e.code) ? e.code : "";
+    message = cleanInline(e?.message ?? "", 400);
+    suggestion = typeof e?.suggestion === "string" ? shellWord(cleanInline(e.suggestion, 60)) : undefined;
   } catch {
     /* not our JSON: a proxy or tunnel error page */
   }
@@ -41,34 +45,34 @@ export function httpError(conn: Conn, res: Response, raw: string): CliError {
   const inS = retry ? ` in ${retry} s` : " shortly";
   if (!code) {
     if (res.status >= 500 || res.status === 404) {
-      return new CliError(Exit.UNREACHABLE, `${url} answered HTTP ${res.status} without a room error: the room or its tunnel is down or the URL is wrong; check the invite.`);
+      return new CliError(Exit.UNREACHABLE, `${url} answered HTTP ${res.status} without a room error: the room or its tunnel is down or the URL is wrong; check the invite.`, "NOT_A_ROOM");
     }
     return notARoom(url, res);
   }
   switch (code) {
     case "UNAUTHORIZED":
-      if (conn.hostToken) return new CliError(Exit.REJECTED, `host token rejected by ${url}: use the one printed by \`agent-chat serve\` on the host (--host-token).`);
-      if (conn.token) return new CliError(Exit.REJECTED, `your token was rejected by ${url} (the room may have restarted): run \`agent-chat join\` again.`);
-      return new CliError(Exit.REJECTED, `wrong password for ${url}: check the invite.`);
+      if (conn.hostToken) return new CliError(Exit.REJECTED, `host token rejected by ${url}: use the one printed by \`agent-chat serve\` on the host (--host-token).`, "HOST_TOKEN_REJECTED");
+      if (conn.token) return new CliError(Exit.REJECTED, `your token was rejected by ${url} (the room may have restarted): run \`agent-chat join\` again.`, "TOKEN_REJECTED");
+      return new CliError(Exit.REJECTED, `wrong password for ${url}: check the invite.`, "PASSWORD_REJECTED");
     case "HOST_ONLY":
-      return new CliError(Exit.REJECTED, `only the host can do this in ${url}: pass the host token printed by \`agent-chat serve\` (--host-token), or run it on the host's machine.`);
+      return new CliError(Exit.REJECTED, `only the host can do this in ${url}: pass the host token printed by \`agent-chat serve\` (--host-token), or run it on the host's machine.`, code);
     case "AUTH_RATE_LIMITED":
-      return new CliError(Exit.RATE_LIMITED, `too many wrong passwords from this address for ${url}: retry${inS}, with the password from the invite.`);
+      return new CliError(Exit.RATE_LIMITED, `too many wrong passwords from this address for ${url}: retry${inS}, with the password from the invite.`, code);
     case "RATE_LIMITED":
-      return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`);
+      return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`, code);
     case "PAUSED":
-      return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`);
+      return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`, code);
     case "REMOVED":
     case "NAME_BARRED":
-      return new CliError(Exit.REMOVED, `${url}: ${sentence(message)} Stop using this room.`);
+      return new CliError(Exit.REMOVED, `${url}: ${sentence(message)} Stop using this room.`, code);
     case "NAME_TAKEN":
-      return new CliError(Exit.USAGE, `${sentence(message)}${suggestion ? ` Join with --name ${suggestion}` : ""}`);
+      return new CliError(Exit.USAGE, `${sentence(message)}${suggestion ? ` Join with --name ${suggestion}` : ""}`, code);
     case "TOO_MANY_CONNECTIONS":
     case "SHUTTING_DOWN":
     case "INTERNAL":
-      return new CliError(Exit.UNREACHABLE, `${url}: ${sentence(message)} Retry${inS}.`);
+      return new CliError(Exit.UNREACHABLE, `${url}: ${sentence(message)} Retry${inS}.`, code);
     default:
-      return new CliError(res.status >= 500 ? Exit.UNREACHABLE : Exit.USAGE, `${url}: ${message}`);
+      return new CliError(res.status >= 500 ? Exit.UNREACHABLE : Exit.USAGE, `${url}: ${message}`, code);
   }
 }
 

@@ -2,7 +2,7 @@
 // failure becomes a CliError whose exit code and message say what happened and what to do.
 import { httpError, notARoom, unreachable } from "./http-errors.js";
 import { CliError, Exit } from "./exit.js";
-import type { Kind, Message, ParticipantInfo } from "../protocol/types.js";
+import type { JoinAnswer, Message, MessagesAnswer, PostAnswer, RoomInfo } from "../protocol/types.js";
 
 export interface Conn {
   /** Room URL without a trailing slash. */
@@ -15,30 +15,9 @@ export interface Conn {
   hostToken?: string;
 }
 
-export interface Slice {
-  messages: Message[];
-  next: number;
-  /** The cursor was not in the room's history (too old, or from an earlier room): messages start at the oldest. */
-  reset?: boolean;
-}
-
-export interface JoinAnswer {
-  token: string;
-  participant: { name: string; kind: Exclude<Kind, "system"> };
-  next: number;
-  room: { title: string };
-}
-
-export interface RoomInfo {
-  title: string;
-  startedAt: string;
-  participants: ParticipantInfo[];
-  messageCount: number;
-  lastId: number;
-  oldestId: number;
-  paused: null | "host" | "loop";
-  limits: Record<string, number>;
-}
+/** A batch of messages and where to continue (the wire's MessagesAnswer, messages checked). */
+export type Slice = MessagesAnswer;
+export type { JoinAnswer, RoomInfo };
 
 /** Bound for one request (AGENT_CHAT_REQUEST_TIMEOUT seconds, default 15); long-polls get poll time + this. */
 export const REQUEST_TIMEOUT_MS = (Number(process.env.AGENT_CHAT_REQUEST_TIMEOUT) || 15) * 1000;
@@ -51,13 +30,18 @@ export function createClient(conn: Conn) {
     join: (name: string, kind: "agent" | "human") => call<JoinAnswer>("POST", "/join", { name, kind }),
     leave: () => call<{ ok: true }>("POST", "/leave", {}),
     send: (text: string, replyTo?: number) =>
-      call<{ message: Message }>("POST", "/messages", replyTo === undefined ? { text } : { text, replyTo }).then((r) => r.message),
+      call<PostAnswer>("POST", "/messages", replyTo === undefined ? { text } : { text, replyTo }).then((r) => checkMessage(r?.message, conn.url)),
     /** after undefined: the last `limit` messages of the room. */
     messages: (after: number | undefined, limit?: number) =>
-      call<Slice>("GET", `/messages?${qs({ after, limit })}`),
-    /** Long-poll: answers at once when anything is newer than `after`, else after up to `seconds` (server max 90). */
-    poll: (after: number, seconds: number) =>
-      call<Slice>("GET", `/messages/poll?${qs({ after, timeout: Math.round(seconds * 10) / 10 })}`, undefined, seconds * 1000 + REQUEST_TIMEOUT_MS),
+      call<Slice>("GET", `/messages?${qs({ after, limit })}`).then((r) => checkSlice(r, conn.url)),
+    /**
+     * Long-poll: answers at once when anything is newer than `after`, else after up to `seconds` (server max 90).
+     * `limit` bounds the batch (servers that predate it send everything; the caller cuts).
+     */
+    poll: (after: number, seconds: number, limit?: number) =>
+      call<Slice>("GET", `/messages/poll?${qs({ after, timeout: Math.round(seconds * 10) / 10, limit })}`, undefined, seconds * 1000 + REQUEST_TIMEOUT_MS).then(
+        (r) => checkSlice(r, conn.url),
+      ),
     room: () => call<RoomInfo>("GET", "/room"),
     invite: () => request<string>(conn, "GET", "/invite", { text: true }),
     host: (action: "kick" | "pause" | "resume" | "title", body: Record<string, unknown> = {}) =>
@@ -127,6 +111,33 @@ export async function request<T>(
 }
 
 // --- internal ---
+
+/**
+ * The answer's shape, checked before anything uses it: a hostile or broken server must not crash a command or smuggle
+ * a non-number into an id that gets printed. Strings are cleaned where they are shown (clean.ts), not here.
+ */
+export function checkMessage(m: unknown, url: string): Message {
+  const x = m as Partial<Message> | null;
+  if (!x || typeof x !== "object" || !Number.isSafeInteger(x.id) || typeof x.agent !== "string" || typeof x.text !== "string") {
+    throw new CliError(Exit.UNREACHABLE, `${url} sent a message that is not in the room's format: check the URL in the invite.`, "NOT_A_ROOM");
+  }
+  const kind = x.kind === "human" || x.kind === "system" ? x.kind : "agent";
+  const out: Message = { id: x.id!, agent: x.agent, text: x.text, timestamp: typeof x.timestamp === "string" ? x.timestamp : "", kind };
+  if (typeof x.verified === "boolean") out.verified = x.verified;
+  if (Array.isArray(x.mentions)) out.mentions = x.mentions.filter((n): n is string => typeof n === "string");
+  if (Number.isSafeInteger(x.replyTo)) out.replyTo = x.replyTo;
+  for (const k of Object.keys(x) as (keyof Message)[]) if (!(k in out) && typeof x[k] !== "object") (out as unknown as Record<string, unknown>)[k] = x[k];
+  return out;
+}
+
+function checkSlice(r: Slice, url: string): Slice {
+  const next = Number.isSafeInteger(r?.cursor) ? r.cursor! : Number.isSafeInteger(r?.next) ? r.next : undefined;
+  if (!r || !Array.isArray(r.messages) || next === undefined) {
+    throw new CliError(Exit.UNREACHABLE, `${url} answered a message request not like an agent-chat room: check the URL in the invite.`, "NOT_A_ROOM");
+  }
+  const messages = r.messages.map((m) => checkMessage(m, url));
+  return { messages, next, cursor: next, ...(r.reset ? { reset: true } : {}) };
+}
 
 const qs = (o: Record<string, number | undefined>) =>
   Object.entries(o)

@@ -2,7 +2,8 @@
 // this machine serves. Two names joined on one machine are never guessed between: the command refuses and names
 // the choices, so one agent can never read another's cursor or speak under its name.
 import { createClient, normalizeUrl, type Client, type Conn, type JoinAnswer, type RoomInfo } from "./http.js";
-import { CliError, Exit, usageError } from "./exit.js";
+import { CliError, Exit, isReason, usageError } from "./exit.js";
+import { currentOwner, ownerAlive, sameOwner } from "./owner.js";
 import { foldName } from "../protocol/names.js";
 import { listHosts, listSessions, saveSession, type HostRecord, type Session } from "./state.js";
 
@@ -10,14 +11,17 @@ export interface Target {
   url?: string;
   password?: string;
   name?: string;
+  /** Act as a name another live agent process on this machine joined (same token, same read position). */
+  share?: boolean;
 }
 
 /** Flags win over AGENT_CHAT_URL / AGENT_CHAT_PASSWORD / AGENT_CHAT_NAME. */
-export function targetFrom(args: { url?: string; password?: string; name?: string }): Target {
+export function targetFrom(args: { url?: string; password?: string; name?: string; share?: boolean }): Target {
   const env = process.env;
   const url = args.url || env.AGENT_CHAT_URL || undefined;
   const name = (args.name || env.AGENT_CHAT_NAME || "").trim() || undefined;
-  return { url: url ? normalizeUrl(url) : undefined, password: args.password || env.AGENT_CHAT_PASSWORD || undefined, name };
+  const share = !!args.share || /^(1|true|yes)$/i.test(env.AGENT_CHAT_SHARE ?? "");
+  return { url: url ? normalizeUrl(url) : undefined, password: args.password || env.AGENT_CHAT_PASSWORD || undefined, name, ...(share ? { share } : {}) };
 }
 
 /** How to call this CLI in printed next steps: as it was called (npx or installed). */
@@ -26,7 +30,7 @@ export const cliName = () => (process.env.npm_command === "exec" ? "npx -y agent
 /** The saved identity this command acts as; joins first when flags give url, password and name but none is saved. */
 export async function requireSession(t: Target, o: { autoJoin?: boolean } = {}): Promise<Session> {
   const found = pickSession(t);
-  if (found) return found;
+  if (found) return (checkOwner(found, t.share), found);
   const url = t.url ?? soleHost()?.localUrl;
   const password = t.password ?? (url ? knownPassword(url) : undefined);
   if (o.autoJoin !== false && url && password !== undefined && t.name) return (await joinRoom({ url, password, name: t.name, kind: "agent" })).session;
@@ -34,9 +38,10 @@ export async function requireSession(t: Target, o: { autoJoin?: boolean } = {}):
   if (t.name || t.url) {
     throw usageError(
       `not joined${t.name ? ` as ${t.name}` : ""}${t.url ? ` in ${t.url}` : ""} on this machine: run \`${cli} join --url URL --password PASSWORD --name NAME\` first (from the invite).`,
+      "NOT_JOINED",
     );
   }
-  throw usageError(`not in any room yet: run \`${cli} join --url URL --password PASSWORD --name NAME\` first (from the invite).`);
+  throw usageError(`not in any room yet: run \`${cli} join --url URL --password PASSWORD --name NAME\` first (from the invite).`, "NOT_JOINED");
 }
 
 /** Room-level access (who, invite, listen): a saved identity when one fits, else url + password. */
@@ -52,7 +57,7 @@ export function roomConn(t: Target): { conn: Conn; session?: Session } {
   const joinedUrls = ambiguous && !t.url ? [...new Set(listSessions().map((x) => x.url))] : [];
   const host = t.url || joinedUrls.length ? undefined : soleHost();
   const url = t.url ?? (joinedUrls.length === 1 ? joinedUrls[0] : undefined) ?? host?.localUrl;
-  if (!url) throw usageError(`which room? Pass --url URL --password PASSWORD (from the invite), or join first with \`${cliName()} join\`.`);
+  if (!url) throw usageError(`which room? Pass --url URL --password PASSWORD (from the invite), or join first with \`${cliName()} join\`.`, "NOT_JOINED");
   const password = t.password ?? host?.password ?? knownPassword(url);
   if (password === undefined) throw usageError(`no password for ${url}: pass --password (from the invite).`);
   return { conn: { url, password } };
@@ -69,8 +74,8 @@ export async function withSession<T>(t: Target, fn: (s: Session, c: Client) => P
   try {
     return await fn(s, createClient(sessionConn(s)));
   } catch (err) {
-    if (!(err instanceof CliError && err.exitCode === Exit.REJECTED) || s.password === undefined) throw err;
-    const { session } = await joinRoom({ url: s.url, password: s.password, name: s.name, kind: s.kind, token: null });
+    if (!isReason(err, "TOKEN_REJECTED") || s.password === undefined) throw err;
+    const { session } = await joinRoom({ url: s.url, password: s.password, name: s.name, kind: s.kind, token: null, share: true });
     const sameRoom = !!s.startedAt && s.startedAt === session.startedAt;
     // Same room: nothing was read since the old cursor. A new room at this URL: all of it is new.
     session.cursor = sameRoom ? s.cursor : 0;
@@ -80,16 +85,34 @@ export async function withSession<T>(t: Target, fn: (s: Session, c: Client) => P
   }
 }
 
-/** POST /join and save the identity. A saved token for this url+name is sent along, so the same participant returns. */
-export async function joinRoom(o: {
+type JoinOptions = Parameters<typeof joinOnce>[0];
+const joining = new Map<string, ReturnType<typeof joinOnce>>();
+
+/**
+ * POST /join and save the identity. A saved token for this url+name is sent along, so the same participant returns.
+ * Joins of one name in one process run one at a time: the second sends the token the first saved (an MCP server
+ * joins at start while the client may already call the join tool).
+ */
+export function joinRoom(o: JoinOptions): ReturnType<typeof joinOnce> {
+  const key = `${o.url}\n${foldName(o.name)}`;
+  const run = (joining.get(key) ?? Promise.resolve()).catch(() => {}).then(() => joinOnce(o));
+  joining.set(key, run);
+  void run.finally(() => joining.get(key) === run && joining.delete(key)).catch(() => {});
+  return run;
+}
+
+async function joinOnce(o: {
   url: string;
   password?: string;
   name: string;
   kind: "agent" | "human";
   /** null: do not send the saved token. */
   token?: null;
+  /** Join a name another live agent process on this machine holds, sharing its session. */
+  share?: boolean;
 }): Promise<{ session: Session; answer: JoinAnswer; room: RoomInfo }> {
   const saved = listSessions().find((s) => s.url === o.url && foldName(s.name) === foldName(o.name));
+  if (saved) checkOwner(saved, o.share);
   const password = o.password ?? saved?.password ?? knownPassword(o.url);
   if (password === undefined && !saved) throw usageError(`no password for ${o.url}: pass --password (from the invite).`);
   const conn: Conn = { url: o.url, password, token: o.token === null ? undefined : saved?.token };
@@ -100,7 +123,7 @@ export async function joinRoom(o: {
     room = await createClient({ url: o.url, token: answer.token }).room();
   } catch (err) {
     // A token from an earlier room at this URL, and no password to fall back on.
-    if (err instanceof CliError && err.exitCode === Exit.REJECTED && saved && password === undefined) {
+    if (isReason(err, "TOKEN_REJECTED") && saved && password === undefined) {
       throw new CliError(Exit.REJECTED, `${o.url} no longer accepts your saved token (the room restarted?): join again with --password from the new invite.`);
     }
     throw err;
@@ -115,20 +138,36 @@ export async function joinRoom(o: {
     title: room.title,
     startedAt: room.startedAt,
     joinedAt: new Date().toISOString(),
+    // The agent that joined owns the name here; a sharer leaves the owner as it was.
+    owner: o.share && saved?.owner && ownerAlive(saved.owner) ? saved.owner : currentOwner(),
   };
   saveSession(session);
   return { session, answer, room };
 }
 
-/** Whether printed commands need `--name X` to stay unambiguous (more than one name joined here). */
-export function needsName(): boolean {
-  return new Set(listSessions().map((s) => foldName(s.name))).size > 1;
+/**
+ * `agent-chat wait --name bob`: every command this CLI prints carries the name, the one way the invite teaches, so a
+ * command copied from any output acts as the same participant whatever else is joined on the machine.
+ */
+export function commandFor(sub: string, s: Pick<Session, "name">, rest = ""): string {
+  return `${cliName()} ${sub} --name ${shellWord(s.name)}${rest ? ` ${rest}` : ""}`;
 }
 
-/** `agent-chat wait` or `agent-chat wait --name bob` when several names are joined here. */
-export function commandFor(sub: string, s: Session, rest = ""): string {
-  const name = needsName() ? ` --name ${shellWord(s.name)}` : "";
-  return `${cliName()} ${sub}${name}${rest ? ` ${rest}` : ""}`;
+/**
+ * One identity per agent: a name joined here by another agent process that still runs is not silently shared (its read
+ * position and "you" marks would be mixed up with ours). The caller picks another name, or says --share.
+ */
+export function checkOwner(s: Session, share?: boolean): void {
+  if (share || !s.owner) return;
+  const me = currentOwner();
+  if (sameOwner(s.owner, me) || !ownerAlive(s.owner)) return;
+  const cli = cliName();
+  throw usageError(
+    `${s.name} is already joined in ${s.url} by another running process on this machine (pid ${s.owner.pid}), with its own read position. ` +
+      `If you are another agent, join under a name of your own: \`${cli} join --url ${s.url} --name ${shellWord(`${s.name}-2`)}\`. ` +
+      `To act as that same participant on purpose (messages one of you reads are marked read for both), add --share (or set AGENT_CHAT_SHARE=1).`,
+    "NAME_HELD",
+  );
 }
 
 // --- internal ---

@@ -26,6 +26,8 @@ export interface Session {
   /** The room's start time when joined: a different one at the same URL means a new room. */
   startedAt?: string;
   joinedAt: string;
+  /** The agent process that joined (client/owner.ts): another live one must not share this identity unasked. */
+  owner?: { pid: number; start?: string };
 }
 
 export interface HostRecord {

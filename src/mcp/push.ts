@@ -3,11 +3,12 @@
 // a read/wait tool call is running (it delivers them itself) or the shared cursor already passed them (the agent read
 // them with the CLI). When the client shows pushed messages to the model (Claude Code channels), the cursor moves
 // past them, so `wait` and `agent-chat read` do not repeat them; otherwise a push is only a heads-up.
-import { CliError, Exit } from "../client/exit.js";
+import { isReason } from "../client/exit.js";
 import { follow, sleep } from "../client/follow.js";
 import { isMine, mentionsMe } from "../client/format.js";
 import { sessionConn, withSession } from "../client/session.js";
 import { render } from "../client/inbox.js";
+import { cleanInline } from "../client/clean.js";
 import { saveCursor, type Session } from "../client/state.js";
 import type { Message } from "../protocol/types.js";
 
@@ -72,7 +73,7 @@ export class Pusher {
         });
       } catch (err) {
         if (signal.aborted) return;
-        if (err instanceof CliError && err.exitCode === Exit.REMOVED) {
+        if (isReason(err, "REMOVED", "NAME_BARRED")) {
           this.o.log(err.message);
           await this.o.notify(`agent-chat: ${err.message}`, { event: "removed" }).catch(() => {});
           return;
@@ -113,7 +114,8 @@ export class Pusher {
       consumes ? "(marked read; answer with the send tool)" : "(call read or wait to mark them read)",
     ].join("\n");
     const meta: Record<string, string> = {
-      from: [...new Set(shown.map((m) => m.agent))].join(","),
+      // Names are another participant's words: one line, no controls (clean.ts).
+      from: [...new Set(shown.map((m) => cleanInline(m.agent, 60)))].join(","),
       message_id: String(last),
       count: String(shown.length),
     };

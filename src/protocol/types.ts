@@ -55,3 +55,54 @@ export const defaultRoomOptions: RoomOptions = {
   presenceGraceMs: 60_000,
   nameHoldMs: 30 * 60_000,
 };
+
+// --- answers of the HTTP API, as both sides see them ---
+
+/** `GET /messages`, `GET /messages/poll`: a batch and where to continue. */
+export interface MessagesAnswer {
+  messages: Message[];
+  /** The id to pass as `after=` next time (the last id in `messages`, or your cursor when none came). */
+  cursor?: number;
+  /** The same value under its original name, kept for existing clients. */
+  next: number;
+  /** The cursor was not in the room's history (too old, or from an earlier room): messages start at the oldest. */
+  reset?: boolean;
+}
+
+/** `POST /join` (201). */
+export interface JoinAnswer {
+  ok?: true;
+  token: string;
+  participant: { name: string; kind: Exclude<Kind, "system"> };
+  /** The room's last message id at join: poll with `after=` this for what comes next. */
+  cursor?: number;
+  next: number;
+  /** The last few messages before you joined, oldest first (context; not needed to follow along). */
+  messages?: Message[];
+  room: { title: string; startedAt?: string };
+}
+
+/** `POST /messages` (201). */
+export interface PostAnswer {
+  ok: true;
+  message: Message;
+  /** Your message's id: poll with `after=` your previous cursor to see what came before it, or this to skip it. */
+  cursor?: number;
+}
+
+/** `GET /room`. */
+export interface RoomInfo {
+  title: string;
+  startedAt: string;
+  participants: ParticipantInfo[];
+  messageCount: number;
+  lastId: number;
+  oldestId: number;
+  paused: null | "host" | "loop";
+  limits: Record<string, number>;
+}
+
+/** Every error answer. */
+export interface ErrorAnswer {
+  error: { code: string; message: string; suggestion?: string };
+}

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe("exit codes", () => {
   it("0: success, including a wait with nothing new", async () => {
-    expect(await cli(["wait", "--timeout", "0"])).toMatchObject({ code: 0, stdout: "no new messages in 0 s\n", stderr: "" });
+    expect(await cli(["wait", "--timeout", "0"])).toMatchObject({ code: 0, stdout: "No new messages in 0 s. That is normal: wait again.\nOnline: nobody else.\n", stderr: "" });
   });
 
   it("1: usage — unknown command, unknown flag, missing value, bad number", async () => {

@@ -46,9 +46,10 @@ describe("--help", () => {
 
       Examples:
         agent-chat serve --tunnel                 # host a room; prints URLs, password, QR code and the invite
-        agent-chat join --url URL --password PW --name alice-bot
-        agent-chat send "hello @bob"
-        agent-chat wait                           # up to 50 s for new messages
+        AGENT_CHAT_PASSWORD=PW agent-chat join --url URL --name alice-bot
+        agent-chat send --name alice-bot "hello @bob"   # also shows what arrived unread
+        agent-chat wait --name alice-bot          # up to 50 s for new messages; an empty answer is normal
+        agent-chat leave --name alice-bot         # when you are done
 
       Run \`agent-chat <command> --help\` for a command's flags.
       "
@@ -120,14 +121,15 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         --kind <agent|human>         What you are, e.g. --kind human (default: agent; human with --follow in a terminal)
         --follow                     Stay attached: print messages as they come, send each line you type, e.g. --follow
+        --share                      Act as a name another running agent on this machine joined (same read position), e.g. --share (env AGENT_CHAT_SHARE=1)
         -h, --help                   Show this help
 
       Examples:
-        agent-chat join --url http://192.168.1.5:8765 --password abcd-efgh-jkmn-pqrs --name alice-bot
+        agent-chat join --url http://192.168.1.5:8765 --name alice-bot     # password from AGENT_CHAT_PASSWORD
         agent-chat join --name bob --kind human --follow
         AGENT_CHAT_URL=http://127.0.0.1:8765 AGENT_CHAT_PASSWORD=pw agent-chat join --name carol-bot --json
       "
@@ -145,14 +147,16 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         -m, --message <text>         The message, e.g. -m "hello @bob" (instead of the argument)
         --reply-to <id>              Id of the message you answer, e.g. --reply-to 42
+        --if-caught-up               Send only if nothing from others waits unread; else print those messages (marked read), send nothing and exit 6, e.g. --if-caught-up
         -h, --help                   Show this help
 
       Examples:
         agent-chat send "hello @bob"
+        agent-chat send --if-caught-up "I take the tests"   # exit 6 and the news when someone wrote first
         agent-chat send -m 'done: see #41' --reply-to 41
         git diff --stat | agent-chat send
         agent-chat send --name alice-bot "hi"
@@ -168,7 +172,7 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         --peek                       Do not mark them read, e.g. --peek
         --last <n>                   The last N messages of the room, read or not (yours included), e.g. --last 20
@@ -192,9 +196,9 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
-        --timeout <seconds>          Give up after this many seconds, e.g. --timeout 100 (default 50; under common tool limits)
+        --timeout <seconds>          Give up after this many seconds, e.g. --timeout 100 (default 50; an empty answer is normal: wait again)
         --mention                    Wake only for messages that @mention you or @all (others are marked read and counted), e.g. --mention
         -h, --help                   Show this help
 
@@ -215,7 +219,7 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         --after <id>                 Start after this message id instead of now, e.g. --after 0 (the whole history)
         --poll                       Use long-poll from the start instead of streaming, e.g. --poll
@@ -237,7 +241,7 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         -h, --help                   Show this help
 
@@ -256,7 +260,7 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         -h, --help                   Show this help
 
@@ -276,7 +280,7 @@ describe("--help", () => {
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
-        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)
+        --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         -h, --help                   Show this help
 

@@ -73,7 +73,7 @@ describe("a client that shows Claude Code channel notifications", () => {
 
   it("tools other than join say how to join first", async () => {
     const r = await mcp.call("send", { text: "too early" });
-    expect(r).toEqual({ isError: true, text: "not joined yet: call join with the url, password and a name from the invite. (bad input)" });
+    expect(r).toEqual({ isError: true, text: "not joined yet: call join with the url, password and a name from the invite. (bad input; code NOT_JOINED)" });
   });
 
   it("join saves the same session as the CLI; send posts under the name, token-verified", async () => {
@@ -103,7 +103,7 @@ describe("a client that shows Claude Code channel notifications", () => {
     expect(lines[1]).toMatch(/^#\d+ \d\d:\d\d:\d\d alice-bot \(agent, unverified, @you\): @mcp-bot are you there\?$/);
     const r = await cli(["read", "--name", "mcp-bot"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^no new messages after #\d+\n$/);
+    expect(r.stdout).toMatch(/^No new messages after #\d+\.\n$/);
   });
 
   it("a message posted while idle arrives as a channel notification (and a log message), and counts as read", async () => {
@@ -115,8 +115,8 @@ describe("a client that shows Claude Code channel notifications", () => {
     // Shown to the model already: neither the read tool nor the CLI repeats it (the server moves the read position
     // right after sending the notification).
     await vi.waitFor(() => expect(savedCursor(h.home, "mcp-bot")).toBe(id), { timeout: 30_000, interval: 20 });
-    expect((await mcp.call("read")).text).toBe(`no new messages after #${id}`);
-    expect((await cli(["read", "--name", "mcp-bot"])).stdout).toBe(`no new messages after #${id}\n`);
+    expect((await mcp.call("read")).text).toBe(`No new messages after #${id}.`);
+    expect((await cli(["read", "--name", "mcp-bot"])).stdout).toBe(`No new messages after #${id}.\n`);
   });
 
   it("messages read with the CLI are not pushed", async () => {
@@ -187,9 +187,9 @@ describe("a server configured with --url/--password/--name and a client without 
     await post(room, "bob", "read me once");
     const r = await run(["read", "--name", "cfg-bot"], { home: h.home });
     expect(r.stdout).toContain("bob (agent, unverified): read me once");
-    expect((await mcp.call("read")).text).toMatch(/^no new messages after #\d+$/);
+    expect((await mcp.call("read")).text).toMatch(/^No new messages after #\d+\.$/);
     const w = await mcp.call("wait", { timeout: 0.5 });
-    expect(w.text).toBe("no new messages in 0.5 s");
+    expect(w.text.split("\n")[0]).toBe("No new messages in 0.5 s. That is normal: wait again.");
   });
 
   it("bad input is a tool error result, not a crash; the server exits when the client closes", async () => {

@@ -41,9 +41,10 @@ describe("notify", () => {
   });
 
   it("3 unread with 1 mention, your own message not counted, and the cursor does not move", async () => {
+    // Own words first: since issue 13, send shows (and marks read) what arrived unread before it.
+    await cli(["send", "my own words"]);
     await post(room, "alice-bot", "hi @carol, can you review?");
     await post(room, "bob", "lunch?");
-    await cli(["send", "my own words"]);
     await post(room, "alice-bot", "also the docs");
     // A generous budget here: on a loaded machine the default 1.5 s may pass, and then notify rightly says nothing.
     const r1 = await cli(["notify", "--oneline", "--timeout", "10"]);
@@ -60,7 +61,7 @@ describe("notify", () => {
 
     const hook = JSON.parse((await cli(["notify", "--hook", "--timeout", "10"])).stdout);
     expect(hook.hookSpecificOutput.hookEventName).toBe("PreToolUse");
-    expect(hook.hookSpecificOutput.additionalContext).toMatch(/^agent-chat: 3 unread, 1 mention \(alice-bot\)\. Run `agent-chat read`/);
+    expect(hook.hookSpecificOutput.additionalContext).toMatch(/^agent-chat: 3 unread, 1 mention \(alice-bot\)\. Run `agent-chat read --name carol`/);
 
     // Still unread: read shows them (and only then moves the cursor).
     const r = await cli(["read"]);
@@ -123,12 +124,15 @@ describe("status", () => {
     const r = await cli(["status"]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^room: +${room.url} is up \\(\\d+ ms\\)$`));
+    // One consistent report (issue 13): the room's title first, then the names this machine holds there.
+    expect(lines[0]).toMatch(new RegExp(`^room: +"Notify room" at ${room.url} is up \\(\\d+ ms\\)$`));
     expect(lines[1]).toBe(`password: accepted by "Notify room"`);
-    expect(lines[2]).toBe("token:    valid: you are carol (agent, online)");
-    expect(lines[3]).toBe("unread:   0 after #" + room.room.history.lastId);
+    expect(lines[2]).toBe("here:     carol (token live)");
+    expect(lines[3]).toBe("token:    valid: you are carol (agent, online)");
+    expect(lines[4]).toBe("unread:   0 after #" + room.room.history.lastId);
     const j = JSON.parse((await cli(["status", "--json"])).stdout);
-    expect(j).toMatchObject({ url: room.url, name: "carol", health: "ok", password: "ok", token: "ok", ok: true, exitCode: 0 });
+    expect(j).toMatchObject({ url: room.url, name: "carol", title: "Notify room", health: "ok", password: "ok", token: "ok", ok: true, exitCode: 0 });
+    expect(j.joinedHere).toEqual([{ name: "carol", token: "live" }]);
   });
 
   it("room down: exit 2 and says it cannot reach it", async () => {

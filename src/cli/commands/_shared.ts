@@ -17,7 +17,7 @@ export const connArgs = {
     type: "string",
     alias: ["agent-name"],
     valueHint: "name",
-    description: "Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME; needed when several names joined here)",
+    description: "Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you",
   },
   json: { type: "boolean", description: "One JSON object per line on stdout, e.g. --json" },
 } as const satisfies ArgsDef;

@@ -1,14 +1,13 @@
 // join: register a name in a room, save it for later commands, print who is here, the recent messages and the exact
 // next commands, and exit. --follow stays attached: messages stream in, stdin lines go out (for people).
-import { createClient } from "../../client/http.js";
 import { usageError } from "../../client/exit.js";
+import { join } from "../../client/converse.js";
+import { cleanInline, quoted } from "../../client/clean.js";
 import { batchHeader, formatMessage } from "../../client/format.js";
-import { cliName, commandFor, joinRoom, sessionConn, targetFrom } from "../../client/session.js";
+import { cliName, commandFor, sessionConn, targetFrom } from "../../client/session.js";
 import { listHosts, listSessions } from "../../client/state.js";
 import { foldName } from "../../protocol/names.js";
 import { command, connArgs, note, out } from "./_shared.js";
-
-const RECENT = 10;
 
 export default command({
   meta: { name: "join", description: "join a room under a name, print the recent messages and the next commands" },
@@ -16,9 +15,13 @@ export default command({
     ...connArgs,
     kind: { type: "string", valueHint: "agent|human", description: "What you are, e.g. --kind human (default: agent; human with --follow in a terminal)" },
     follow: { type: "boolean", description: "Stay attached: print messages as they come, send each line you type, e.g. --follow" },
+    share: {
+      type: "boolean",
+      description: "Act as a name another running agent on this machine joined (same read position), e.g. --share (env AGENT_CHAT_SHARE=1)",
+    },
   },
   examples: [
-    "agent-chat join --url http://192.168.1.5:8765 --password abcd-efgh-jkmn-pqrs --name alice-bot",
+    "agent-chat join --url http://192.168.1.5:8765 --name alice-bot     # password from AGENT_CHAT_PASSWORD",
     "agent-chat join --name bob --kind human --follow",
     "AGENT_CHAT_URL=http://127.0.0.1:8765 AGENT_CHAT_PASSWORD=pw agent-chat join --name carol-bot --json",
   ],
@@ -29,23 +32,19 @@ export default command({
     const kind = (kindArg as "agent" | "human" | undefined) ?? (args.follow && process.stdin.isTTY ? "human" : "agent");
     const url = t.url ?? guessUrl(t.name);
     const name = t.name ?? guessName(url);
-    const { session, room } = await joinRoom({ url, password: t.password, name, kind });
-    const client = createClient(sessionConn(session));
-    const recent = (await client.messages(Math.max(0, session.cursor - RECENT), RECENT)).messages.filter((m) => m.id <= session.cursor);
+    const { session, room, recent, online } = await join({ url, password: t.password, name, kind, share: t.share });
+    const title = cleanInline(room.title, 80);
 
     if (args.json) {
-      const others = room.participants.filter((p) => p.online && foldName(p.name) !== foldName(session.name));
       await out(
         [
-          JSON.stringify({ joined: true, url: session.url, name: session.name, kind: session.kind, title: room.title, cursor: session.cursor, online: others.map((p) => p.name) }),
+          JSON.stringify({ joined: true, url: session.url, name: session.name, kind: session.kind, title: room.title, cursor: session.cursor, online: online.map((p) => p.name) }),
           ...recent.map((m) => JSON.stringify(m)),
         ].join("\n"),
       );
     } else {
-      const others = room.participants.filter((p) => p.online && foldName(p.name) !== foldName(session.name)).map((p) => `${p.name} (${p.kind})`);
-      const lines = [
-        `joined "${room.title}" at ${session.url} as ${session.name} (${session.kind}). Online: ${others.length ? others.join(", ") : "nobody else yet"}.`,
-      ];
+      const others = online.map((p) => `${cleanInline(p.name, 60)} (${cleanInline(p.kind, 10)})`);
+      const lines = [`joined ${quoted(title)} at ${session.url} as ${session.name} (${session.kind}). Online: ${others.length ? others.join(", ") : "nobody else yet"}.`];
       if (room.paused) lines.push(`note: agents are paused (${room.paused === "host" ? "by the host" : "waiting for a human to write"}).`);
       if (recent.length) {
         lines.push(batchHeader(recent.length, { what: recent.length === 1 ? "recent message" : "recent messages" }));
@@ -53,9 +52,10 @@ export default command({
       }
       if (!args.follow) {
         const next: [string, string][] = [
-          [commandFor("wait", session), "waits up to 50 s, prints new messages; loop on it"],
-          [commandFor("send", session, '"your message"'), "write @name to address someone"],
+          [commandFor("wait", session), "waits up to 50 s, prints new messages; an empty answer is normal: loop on it"],
+          [commandFor("send", session, '"your message"'), "also shows what arrived unread; write @name to address someone"],
           [commandFor("read", session), "new messages without waiting"],
+          [commandFor("leave", session), "when you are done"],
         ];
         const width = Math.max(...next.map(([c]) => c.length));
         lines.push("Next:", ...next.map(([c, why]) => `  ${c.padEnd(width)}  # ${why}`));

@@ -2,6 +2,7 @@
 // read. Built to run before every tool call of a busy agent (a hook), in a shell prompt or a tmux status line: one
 // GET with a short timeout, and on any failure (not joined, room down, token gone) nothing at all and exit 0.
 import { isMine, mentionsMe } from "../../client/format.js";
+import { nameText } from "../../client/clean.js";
 import { request, type Slice } from "../../client/http.js";
 import { commandFor, requireSession, sessionConn, targetFrom } from "../../client/session.js";
 import type { Session } from "../../client/state.js";
@@ -84,6 +85,11 @@ async function unread(args: { url?: string; password?: string; name?: string; ti
 function oneLine(i: Unread): string {
   if (!i.unread) return "";
   const count = `${i.unread}${i.more ? "+" : ""} unread`;
-  const mentions = i.mentions ? `, ${i.mentions} mention${i.mentions === 1 ? "" : "s"} (${i.mentionedBy.join(", ")})` : "";
+  const mentions = i.mentions ? `, ${i.mentions} mention${i.mentions === 1 ? "" : "s"} (${names(i.mentionedBy)})` : "";
   return `agent-chat: ${count}${mentions}`;
+}
+
+/** Names from the room, fit for one line of a hook's context: no controls, no line breaks, quoted. */
+function names(list: string[]): string {
+  return list.map(nameText).join(", ");
 }

@@ -6,7 +6,8 @@ import { CliError, Exit } from "../../client/exit.js";
 import { isMine } from "../../client/format.js";
 import { cliName, commandFor, requireSession, targetFrom } from "../../client/session.js";
 import { foldName } from "../../protocol/names.js";
-import type { Session } from "../../client/state.js";
+import { listSessions, type Session } from "../../client/state.js";
+import { quoted } from "../../client/clean.js";
 import type { Message } from "../../protocol/types.js";
 import { command, connArgs, out } from "./_shared.js";
 
@@ -31,6 +32,9 @@ export default command({
     const report = {
       url,
       name: session?.name ?? null,
+      title: null as string | null,
+      /** Every name joined on this machine in this room, and whether the room still knows its token. */
+      joinedHere: [] as { name: string; token: "live" | "unknown" | "removed" | "unreachable" }[],
       health: "skipped" as Check,
       password: "skipped" as Check,
       token: "skipped" as Check,
@@ -65,7 +69,7 @@ export default command({
         throw new CliError(Exit.UNREACHABLE, `${url} answers, but not like an agent-chat room (GET /health said ${JSON.stringify(health)}): check the URL in the invite.`);
       }
       report.health = "ok";
-      say(`room:     ${url} is up (${Date.now() - started} ms)`);
+      const upMs = Date.now() - started;
 
       // 2. The password.
       let room: RoomInfo | undefined;
@@ -74,11 +78,21 @@ export default command({
           room = await get<RoomInfo>({ url, password }, "/room");
         } catch (err) {
           report.password = "failed";
+          say(`room:     ${url} is up (${upMs} ms)`);
           throw err;
         }
         report.password = "ok";
-        say(`password: accepted by "${room.title}"`);
-      } else say("password: not known here (joined with a token only); pass --password to check it");
+      }
+      // The title is known once the password or a token opened the room; the first line says which room this is.
+      if (!room && session) room = await get<RoomInfo>({ url, token: session.token }, "/room").catch(() => undefined);
+      report.title = room ? room.title : null;
+      say(`room:     ${room ? `${quoted(room.title)} at ` : ""}${url} is up (${upMs} ms)`);
+      if (report.password === "ok") say(`password: accepted${room ? ` by ${quoted(room.title)}` : ""}`);
+      else if (session) say("password: not saved here (you joined with a token only; the token is what counts); pass --password to check it");
+      else say("password: not given: pass --password (or set AGENT_CHAT_PASSWORD) to check it");
+      const here = await namesHere(url, get);
+      report.joinedHere = here;
+      if (here.length) say(`here:     ${here.map((h) => `${h.name} (${h.token === "live" ? "token live" : h.token === "unknown" ? "token no longer known to the room" : `token ${h.token}`})`).join(", ")}`);
 
       if (!session) {
         say(`token:    not joined here yet: \`${cliName()} join --url ${url} --password PASSWORD --name NAME\` joins.`);
@@ -126,3 +140,19 @@ export default command({
     }
   },
 });
+
+/** The names joined on this machine in `url`, each with what the room says of its token. */
+async function namesHere(url: string, get: <T>(conn: Conn, path: string) => Promise<T>) {
+  const sessions = listSessions().filter((s) => s.url === url);
+  return Promise.all(
+    sessions.map(async (s) => {
+      try {
+        await get({ url, token: s.token }, "/messages?limit=0");
+        return { name: s.name, token: "live" as const };
+      } catch (err) {
+        const token = err instanceof CliError && err.exitCode === Exit.REMOVED ? "removed" : err instanceof CliError && err.exitCode === Exit.REJECTED ? "unknown" : "unreachable";
+        return { name: s.name, token: token as "removed" | "unknown" | "unreachable" };
+      }
+    }),
+  ).then((l) => l.sort((a, b) => a.name.localeCompare(b.name)));
+}
