@@ -88,10 +88,10 @@ function report(err: unknown, sub: string): number {
     process.stderr.write(`${prefix}${stripAnsi((err as Error).message)} Run \`agent-chat ${sub} --help\`.\n`);
     return Exit.USAGE;
   }
-  // A bug: one line for the reader, the details only on request.
-  process.stderr.write(`${prefix}unexpected error: ${(err as Error)?.message ?? err} (set AGENT_CHAT_DEBUG=1 for details)\n`);
+  // A bug: one line for the reader, the details only on request, and its own exit code (never mistaken for bad input).
+  process.stderr.write(`${prefix}unexpected error (a bug in agent-chat): ${(err as Error)?.message ?? err} (set AGENT_CHAT_DEBUG=1 for details)\n`);
   if (process.env.AGENT_CHAT_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
-  return Exit.USAGE;
+  return Exit.INTERNAL;
 }
 
 async function resolve<T>(v: T | (() => T | Promise<T>) | Promise<T> | undefined): Promise<T | undefined> {

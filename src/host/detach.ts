@@ -46,7 +46,7 @@ export function detach(serveArgs: string[], timeoutMs = 60_000): Promise<ServeIn
       clearTimeout(timer);
       const why = lastLine(logFile);
       rmSync(logFile, { force: true });
-      reject(new CliError((code && code <= 5 ? code : 1) as ExitCode, why ? why.replace(/^agent-chat serve: /, "") : `the background room exited (code ${code}).`));
+      reject(new CliError((code && (Object.values(Exit) as number[]).includes(code) ? code : Exit.USAGE) as ExitCode, why ? why.replace(/^agent-chat serve: /, "") : `the background room exited (code ${code}).`));
     });
   });
 }
