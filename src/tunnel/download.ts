@@ -3,7 +3,7 @@
 // every published SHA-256 checked, and only a checked file is ever moved into place — by rename, so no reader can see
 // a half-written binary. Anything that fails leaves the cache as it was.
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { chmod, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ROOM_STILL_UP, TunnelError } from "./errors.js";
@@ -123,6 +123,7 @@ export async function downloadCloudflared(opts: DownloadOptions): Promise<string
 
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   chmodSync(o.dir, 0o700); // it may predate us with looser rights; it holds an executable we will run
+  removeAbandoned(o.dir);
   // Unique temporary names in the same directory: two rooms downloading at once never share a file, and the final
   // rename stays on one file system (atomic).
   const part = join(o.dir, `.${asset.name}.${process.pid}.${randomBytes(4).toString("hex")}`);
@@ -148,6 +149,20 @@ export async function downloadCloudflared(opts: DownloadOptions): Promise<string
     return dest;
   } finally {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
+  }
+}
+
+/** An hour is far longer than any download; a temporary file that old was left by a process killed mid-way. */
+export const ABANDONED_AFTER_MS = 3_600_000;
+
+function removeAbandoned(dir: string, now = Date.now()): void {
+  for (const name of readdirSync(dir)) {
+    if (!/^\.cloudflared-.*\.(download|ready)$/.test(name)) continue;
+    try {
+      if (now - statSync(join(dir, name)).mtimeMs > ABANDONED_AFTER_MS) rmSync(join(dir, name), { force: true });
+    } catch {
+      // Gone already (another room cleaning up): fine.
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 // GitHub's releases (redirect included), checked (size, SHA-256), cached owner-only by rename; a corrupt or cut-off
 // download, a stalled one and no network at all are refused with a clear error and leave nothing cached.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { downloadCloudflared, type DownloadOptions } from "../../src/tunnel/download.js";
@@ -113,6 +113,19 @@ describe("downloading cloudflared", () => {
     // It runs: the cached file is the stand-in's launcher.
     const run = spawnSync(path, ["--version"], { env: { FAKE_CF_MODE: "early" }, encoding: "utf8" });
     expect(run.stderr).toContain("Requesting new quick Tunnel");
+  });
+
+  it("removes temporary files a killed download left over an hour ago, and only those", async () => {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const old = join(dir, `.${LINUX}.123.abcd.download`);
+    const recent = join(dir, `.${LINUX}.456.ef01.download`); // maybe another room downloading right now
+    writeFileSync(old, "x");
+    writeFileSync(recent, "y");
+    const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(old, hoursAgo, hoursAgo);
+    const s = await stand({ name: LINUX, published: script });
+    await get(s.base);
+    expect(readdirSync(dir).sort()).toEqual([`.${LINUX}.456.ef01.download`, "cloudflared"]);
   });
 
   it("a pinned version asks for that tag; macOS gets the .tgz unpacked", async () => {

@@ -129,6 +129,19 @@ describe.skipIf(!ASSET || ASSET.endsWith(".exe"))("serve --tunnel without cloudf
     }
   });
 
+  it("Ctrl-C in the middle of the download: exit 0 at once, no partial file left", async () => {
+    const m = machine();
+    const s = await releaseServer([{ name: ASSET!, published: fakeCloudflaredScript(), stallAfter: 10 }]);
+    servers.push(s);
+    const p = serve(m, ["--json", "--install-cloudflared"], { AGENT_CHAT_CLOUDFLARED_BASE: s.base });
+    await p.waitFor(/cloudflared: downloaded 0\.0 of/, { from: "stderr", timeoutMs: 20_000 });
+    expect(cachedFiles(m).filter((f) => f.endsWith(".download"))).toHaveLength(1); // it is mid-way
+    p.kill("SIGINT");
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(cachedFiles(m)).toEqual([]);
+    expect(p.stderr).not.toContain("[error]");
+  });
+
   it("a corrupt download is refused: nothing cached, the room keeps running", async () => {
     const m = machine();
     const s = await stand({ corrupt: true });
