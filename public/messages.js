@@ -201,6 +201,8 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     const who = el("span", "who", String(m.agent));
     who.dir = "auto";
     meta.append(avatar, who);
+    // Only the server can say who the host is (a participant joined with the host link); a name cannot.
+    if (m.host === true && m.verified !== false) meta.append(el("span", "badge badge-host", "HOST"));
     const key = `${m.agent}\u0000${kind}`;
     if (!kindShown.has(key)) {
       kindShown.add(key);

@@ -14,6 +14,8 @@ export interface Message {
   /** participants named as @name in the text, or "all". */
   mentions?: string[];
   replyTo?: number;
+  /** Sent by the participant who joined with the host credential (the page shows a HOST badge). */
+  host?: boolean;
 }
 
 export type Via = "stream" | "poll" | "http" | "ws";
@@ -26,6 +28,8 @@ export interface ParticipantInfo {
   via: Via | null;
   verified: boolean;
   connections: number;
+  /** Joined with the host credential. */
+  host?: boolean;
 }
 
 /** Limits and behaviour of one room; each is a `serve` flag. */

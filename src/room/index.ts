@@ -55,6 +55,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
     if (fields.verified !== undefined) msg.verified = fields.verified;
     if (fields.mentions) msg.mentions = fields.mentions;
     if (fields.replyTo !== undefined) msg.replyTo = fields.replyTo;
+    if (fields.host) msg.host = true;
     const json = JSON.stringify(msg);
     history.push(json);
     for (const l of listeners) l(msg, json);
@@ -118,7 +119,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
         p = r.participant;
       }
       p.lastSeen = Date.now();
-      const msg = append({ agent: p.name, text, kind: p.kind, verified: "participant" in sender, mentions: mentionsIn(text), replyTo: extra.replyTo });
+      const msg = append({ agent: p.name, text, kind: p.kind, verified: "participant" in sender, mentions: mentionsIn(text), replyTo: extra.replyTo, host: p.host });
       if (p.kind === "human") {
         agentRun = 0;
         if (paused === "loop") {
@@ -132,8 +133,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       return msg;
     },
 
-    join(name: string, kind: Participant["kind"], ownToken?: string) {
-      const r = participants.join(name, kind, ownToken);
+    join(name: string, kind: Participant["kind"], ownToken?: string, asHost = false) {
+      const r = participants.join(name, kind, ownToken, asHost);
       if (r.isNew) system(`${name} joined (${kind}).`);
       return r;
     },
@@ -148,6 +149,13 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       system(`The host removed ${p?.name ?? name}; the name is barred in this room.`);
       if (p) for (const l of removalListeners) l(p);
       return p;
+    },
+
+    /** Let a removed name join again. Returns the name as it was barred, or undefined when it was not barred. */
+    unban(name: string): string | undefined {
+      const was = participants.unban(name);
+      if (was !== undefined) system(`The host let ${was} back in.`);
+      return was;
     },
 
     pause() {
@@ -185,6 +193,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
         lastId: history.lastId,
         oldestId: history.oldestId,
         paused,
+        barred: participants.barredNames(),
         limits: {
           history: options.history,
           maxTextBytes: options.maxTextBytes,

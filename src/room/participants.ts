@@ -16,6 +16,8 @@ export interface Participant {
   via: Via | null;
   /** Open streams and pending long-polls. */
   connections: number;
+  /** Joined with the host credential: shown with a HOST badge, and the host may continue under it on another device. */
+  host?: boolean;
 }
 
 export type TokenLookup = { participant: Participant } | { removed: string } | undefined;
@@ -28,7 +30,8 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
   const byToken = new Map<string, Participant>();
   /** Token hashes the host revoked, with the name they belonged to, so their holder is told it was removed. */
   const revoked = new Map<string, string>();
-  const barred = new Set<string>();
+  /** Barred names by folded key, with the name as the host removed it (for the host's "let back in" list). */
+  const barred = new Map<string, string>();
 
   const online = (p: Participant, now = Date.now()) => p.connections > 0 || now - p.lastSeen < opts.presenceGraceMs;
   // A name is held while its token holder is around; after a long silence someone else may take it.
@@ -66,8 +69,16 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
     },
 
     /** Register `name` with a fresh token (or return the caller's own participant when it sends its token). */
-    join(name: string, kind: Participant["kind"], ownToken?: string): { participant: Participant; token: string; isNew: boolean } {
+    join(name: string, kind: Participant["kind"], ownToken?: string, asHost = false): { participant: Participant; token: string; isNew: boolean } {
       const key = foldName(name);
+      const held_ = byKey.get(key);
+      if (asHost && held_?.host && held_.tokenHash && !barred.has(key)) {
+        // The host on a second device continues as the same participant: one more token for it, the first kept.
+        const token = newToken();
+        byToken.set(hashToken(token), held_);
+        held_.lastSeen = Date.now();
+        return { participant: held_, token, isNew: false };
+      }
       if (ownToken) {
         const mine = byToken.get(hashToken(ownToken));
         if (mine && mine.key === key) {
@@ -80,6 +91,7 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
       if (existing?.tokenHash) byToken.delete(existing.tokenHash);
       const token = newToken();
       const participant: Participant = { name, key, kind, tokenHash: hashToken(token), lastSeen: Date.now(), via: "http", connections: 0 };
+      if (asHost) participant.host = true;
       byKey.set(key, participant);
       byToken.set(participant.tokenHash!, participant);
       return { participant, token, isNew: true };
@@ -106,13 +118,14 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
 
     leave(p: Participant) {
       if (p.tokenHash) byToken.delete(p.tokenHash);
+      if (p.host) for (const [h, q] of byToken) if (q === p) byToken.delete(h); // the host's other devices
       if (byKey.get(p.key) === p) byKey.delete(p.key);
     },
 
     /** Host removal: revoke the token, bar the name for the room's life. Returns the removed participant, if any. */
     remove(name: string): Participant | undefined {
       const key = foldName(name);
-      barred.add(key);
+      barred.set(key, byKey.get(key)?.name ?? name);
       const p = byKey.get(key);
       if (!p) return undefined;
       if (p.tokenHash) {
@@ -122,6 +135,16 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
       byKey.delete(key);
       return p;
     },
+
+    /** The host lets a removed name back in (its old token stays revoked: the holder joins afresh). */
+    unban(name: string): string | undefined {
+      const key = foldName(name);
+      const was = barred.get(key);
+      barred.delete(key);
+      return was;
+    },
+
+    barredNames: () => [...barred.values()],
 
     find(name: string) {
       return byKey.get(foldName(name));
@@ -140,6 +163,7 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
         via: p.via,
         verified: !!p.tokenHash,
         connections: p.connections,
+        ...(p.host ? { host: true } : {}),
       };
     },
   };

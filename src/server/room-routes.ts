@@ -76,7 +76,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
         const name = checkName(body.name);
         const kind = kindOf(body.kind);
         d.rooms.checkRoomFor(hosted, name);
-        r = room.join(name, kind, caller.token);
+        r = room.join(name, kind, caller.token, caller.host);
       }
       sendJson(c.res, 201, {
         ok: true,
@@ -142,6 +142,12 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const body = await readJsonObject(req, d.maxBodyBytes);
       const removed = hosted.room.remove(checkName(body.name));
       sendJson(res, 200, { ok: true, removed: removed?.name ?? null });
+    }),
+    route("POST", "/host/unban", async ({ req, res, hosted, caller }) => {
+      hostOnly(caller);
+      const body = await readJsonObject(req, d.maxBodyBytes);
+      const was = hosted.room.unban(checkName(body.name));
+      sendJson(res, 200, { ok: true, unbanned: was ?? null });
     }),
     route("POST", "/host/pause", ({ res, hosted, caller }) => (hostOnly(caller), hosted.room.pause(), sendJson(res, 200, { ok: true, paused: hosted.room.paused }))),
     route("POST", "/host/resume", ({ res, hosted, caller }) => (hostOnly(caller), hosted.room.resume(), sendJson(res, 200, { ok: true, paused: hosted.room.paused }))),
