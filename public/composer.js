@@ -57,8 +57,14 @@ export function createComposer({ api, log, connected, me, names, fatal }) {
     if (r?.message) log.add([r.message], true);
   }
 
+  // A send can fail while the live connection still looks up (a reset socket): try again after a growing pause,
+  // as well as whenever the connection comes back.
+  let retryTimer = 0;
+  let retryDelay = 1000;
+
   /** Send what waits, in order, once the room answers again. */
   async function flush() {
+    clearTimeout(retryTimer);
     if (flushing || !outbox.length || !connected()) return;
     flushing = true;
     try {
@@ -66,8 +72,13 @@ export function createComposer({ api, log, connected, me, names, fatal }) {
         const item = outbox[0];
         try {
           if (!(await alreadySent(item))) await post(item);
+          retryDelay = 1000;
         } catch (e) {
-          if (e instanceof NetError) return; // still away: the next "live" tries again
+          if (e instanceof NetError) {
+            retryTimer = setTimeout(flush, retryDelay);
+            retryDelay = Math.min(15_000, retryDelay * 2);
+            return;
+          }
           if (fatal(e)) return;
           error.textContent = `Not sent: ${e instanceof ApiError ? e.message : String(e)}`;
           if (!input.value) input.value = item.text;
@@ -106,6 +117,7 @@ export function createComposer({ api, log, connected, me, names, fatal }) {
         queue(item);
         input.value = "";
         setReply(null);
+        retryTimer = setTimeout(flush, retryDelay);
       } else error.textContent = e instanceof ApiError ? e.message : "Not sent. Your text is still here; try again.";
     } finally {
       sending = false;
@@ -176,6 +188,13 @@ export function createComposer({ api, log, connected, me, names, fatal }) {
       if (e.key === "Escape") return (e.preventDefault(), closeSuggestions());
     }
     if (e.key === "Escape" && replyTo != null) return setReply(null);
+    if (e.key === "PageUp" || e.key === "PageDown") {
+      // The conversation scrolls from the message box, as in desktop chat apps.
+      e.preventDefault();
+      const logEl = $("log");
+      logEl.scrollBy({ top: (e.key === "PageUp" ? -1 : 1) * logEl.clientHeight * 0.9 });
+      return;
+    }
     if (e.key !== "Enter" || e.shiftKey || e.isComposing || e.keyCode === 229) return;
     if (touch()) return; // a new line, as in phone chat apps: the Send button sends
     e.preventDefault();

@@ -272,7 +272,8 @@ function wireUp() {
   $("btn-panel").addEventListener("click", () => openPanel(!$("panel").classList.contains("open")));
   $("panel-close").addEventListener("click", () => openPanel(false));
   document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && $("panel").classList.contains("open")) openPanel(false);
+    // Escape closes an open dialog first (the browser does that); the panel only when no dialog is open.
+    if (e.key === "Escape" && !document.querySelector("dialog[open]") && $("panel").classList.contains("open")) openPanel(false);
   });
   initNotify();
   document.addEventListener("visibilitychange", () => {

@@ -33,7 +33,7 @@ export function updateNotifyButton() {
   const hint = $("notify-hint");
   const blocker = notifyBlocker();
   const granted = !blocker && Notification.permission === "granted";
-  btn.hidden = !!blocker && !("Notification" in window && window.isSecureContext);
+  btn.hidden = false; // shown disabled, with the reason, rather than hidden
   btn.setAttribute("aria-pressed", String(granted));
   btn.textContent = granted ? "Notifications on for mentions" : "Notify me when mentioned";
   /** @type {HTMLButtonElement} */ (btn).disabled = !!blocker || granted;

@@ -74,8 +74,10 @@ export function createPeople({ me, host, onRemove }) {
 
   return {
     render(participants) {
-      if (held) pending = participants;
-      else apply(participants);
+      if (held) {
+        pending = participants;
+        list.dataset.pending = "1"; // an update is waiting (the tests watch this)
+      } else apply(participants);
     },
     /** Freeze the list (true) while a decision about a row is open; release (false) applies the latest data. */
     hold(on) {
@@ -83,6 +85,7 @@ export function createPeople({ me, host, onRemove }) {
       if (!on && pending) {
         const p = pending;
         pending = null;
+        delete list.dataset.pending;
         apply(p);
       }
     },

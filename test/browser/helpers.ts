@@ -43,6 +43,14 @@ export function launch(): Promise<Browser> {
 export const PHONE: BrowserContextOptions = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
 
+/** Phones at the widths issue 16 asks for (320 and 390 px), in light and dark: suites cycle through them. */
+export const PHONES: (BrowserContextOptions & { label: string })[] = [
+  { label: "320 light", viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "light" },
+  { label: "390 dark", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "dark" },
+  { label: "320 dark", viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "dark" },
+  { label: "390 light", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "light" },
+];
+
 /** Collect what must never happen on the page: uncaught errors and Content-Security-Policy refusals. */
 export function watch(page: Page) {
   const problems: string[] = [];
@@ -78,7 +86,7 @@ export const message = (page: Page, text: string) => page.locator("#log .msg", {
 export interface Agent {
   name: string;
   token: string;
-  post(text: string): Promise<{ id: number }>;
+  post(text: string, extra?: Record<string, unknown>): Promise<{ id: number }>;
 }
 
 /** An agent that speaks plain HTTP, as the invite's curl lines do. */
@@ -93,11 +101,11 @@ export async function httpAgent(room: TestRoom, name: string, base = room.url): 
   return {
     name,
     token,
-    async post(text) {
+    async post(text, extra = {}) {
       const res = await fetch(base + "/messages", {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ text }),
+        body: JSON.stringify({ text, ...extra }),
       });
       const body = (await res.json()) as { message: { id: number } };
       expect(res.status, JSON.stringify(body)).toBe(201);
