@@ -86,7 +86,7 @@ const composer = createComposer({
 });
 const invite = createInvite({ api, openPanel, isFatal: handleFatal });
 const joinCard = createJoinCard({ session, api, join });
-const leave = createLeave({ api, onLeft: () => endSession("left"), rejoin });
+const leave = createLeave({ api, onLeft: () => (endSession("left"), $("panel").classList.contains("open") && openPanel(false)), rejoin });
 
 /** POST /join, then load history and go live. `cred` is the saved token, the host token or the password. */
 async function join(name, cred) {

@@ -99,6 +99,7 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
   let session = null; // AbortController of the running start()
   let attempt = null; // AbortController of the running strategy
   let wake = null; // aborting it ends a backoff pause early
+  let pausing = false; // between attempts (diagnosing or backing off), as opposed to inside a strategy
   let behindTimer = 0;
 
   const setState = (s) => {
@@ -141,6 +142,7 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
       let outcome = await strategies[order[mode]](link);
       if (attempt.signal.reason === "fallback") outcome = "fallback";
       if (signal.aborted) return;
+      if (attempt.signal.reason === "restart") continue; // the network came back: connect afresh, at once
       if (outcome === "fallback" && mode < order.length - 1) {
         mode++;
         continue;
@@ -156,6 +158,7 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
       if (outcome === "failed" && order[mode] === "sse") streamFailures++;
       // Something broke. Find out why (removed? room gone? network?) and come back with a backoff.
       if (current !== "closed" && current !== "offline") setState("reconnecting");
+      pausing = true;
       for (;;) {
         wake = new AbortController();
         try {
@@ -183,6 +186,7 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
           }
         }
       }
+      pausing = false;
     }
   }
 
@@ -194,6 +198,7 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
     start(from) {
       this.stop();
       cursor = from;
+      current = "connecting";
       session = new AbortController();
       run(session.signal).catch(() => { /* aborted */ });
     },
@@ -203,9 +208,14 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
       session?.abort();
       session = null;
     },
-    /** Come back now (network back, tab visible again) instead of waiting out a slow retry. */
+    /**
+     * Come back now (network back, tab visible again) instead of waiting out a slow retry. A connection that
+     * outlived an "offline" spell is replaced too: only a fresh one proves the way to the room works again.
+     */
     retrySoon() {
-      if (session && (current === "closed" || current === "offline" || current === "reconnecting")) wake?.abort();
+      if (!session || !(current === "closed" || current === "offline" || current === "reconnecting")) return;
+      if (pausing) wake?.abort();
+      else attempt?.abort("restart");
     },
     /** The network is gone (the browser says so): say it now; the transport finds out by itself. */
     offline() {
