@@ -3061,4 +3061,3 @@ var vr = Ae($);
 //#endregion
 export { vr as default };
 
-//# sourceMappingURL=markdown-it.esm.min.mjs.map

@@ -70,13 +70,13 @@ describeBrowser("web UI: deliberate, reversible moderation; trust made visible",
     expect(await host.evaluate(() => document.activeElement?.id)).toBe("remove-cancel"); // a single tap: focus on Cancel
     await host.locator("#remove-dialog[data-ready]").waitFor();
     // Tag the rows: a redraw would replace them.
-    const before = await host.evaluate(() => [...document.querySelectorAll("#people .person")].map((li, i) => ((li as HTMLElement & { __tag?: number }).__tag = i, (li as HTMLElement).dataset.name)));
+    const before = await host.evaluate(() => Array.from(document.querySelectorAll("#people .person")).map((li, i) => ((li as HTMLElement & { __tag?: number }).__tag = i, (li as HTMLElement).dataset.name)));
     await httpAgent(room, "aaron-bot"); // sorts first: would push every row down
     // The room's notice reaches the page (and would trigger a refresh of the list) …
     await message(host, "aaron-bot joined").waitFor({ state: "attached" });
     await expect.poll(() => host.evaluate(() => (document.querySelector("#people") as HTMLElement).dataset.pending === "1")).toBe(true);
     // … yet the rows are the same elements, in the same order.
-    const after = await host.evaluate(() => [...document.querySelectorAll("#people .person")].map((li) => [(li as HTMLElement & { __tag?: number }).__tag, (li as HTMLElement).dataset.name]));
+    const after = await host.evaluate(() => Array.from(document.querySelectorAll("#people .person")).map((li) => [(li as HTMLElement & { __tag?: number }).__tag, (li as HTMLElement).dataset.name]));
     expect(after).toEqual(before.map((n, i) => [i, n]));
     // One confirmation, one removal, however many clicks.
     await host.locator("#remove-confirm").dblclick();
