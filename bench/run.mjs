@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // bench/run.mjs - `npm run bench`: the shared baseline (../shared/bench/baseline-sse.mjs, the thinnest raw node:http
-// room) and our room server (bench/room-server.mjs on dist/) through the same chatbench scenarios, in one run,
+// room) and our room server (test/support/room-process.mjs on dist/, the load kit's server process) through the same chatbench scenarios, in one run,
 // alternating which goes first, a fresh server process per scenario run. Medians over rounds, ratio ours/baseline,
 // against the targets of issue 2. Progress on stderr, the tables on stdout, everything in bench/results/latest.json.
 //
@@ -22,7 +22,8 @@ const ROOT = path.resolve(BENCH, '..');
 const SHARED = process.env.SHARED_BENCH ? path.resolve(process.env.SHARED_BENCH) : path.resolve(ROOT, '..', 'shared', 'bench');
 const BASELINE = path.join(SHARED, 'baseline-sse.mjs');
 const HARNESS = path.join(SHARED, 'chatbench.mjs');
-const ROOM_SERVER = path.join(BENCH, 'room-server.mjs');
+// Our server as the bench needs it, from the load kit shared with the robustness suites and the soak.
+const ROOM_SERVER = path.join(ROOT, 'test', 'support', 'room-process.mjs');
 const DIST_ENTRY = path.join(ROOT, 'dist', 'server', 'index.js');
 const RESULTS = path.join(BENCH, 'results');
 const LOGS = path.join(RESULTS, 'logs');
@@ -154,7 +155,9 @@ const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENAR
 // -------------------------------------------------------------- servers --
 const SERVERS = {
   baseline: { script: BASELINE, args: (port) => ['--port', String(port), '--password', PASSWORD, '--host', '127.0.0.1'] },
-  ours: { script: ROOM_SERVER, args: (port) => ['--port', String(port), '--password', PASSWORD, '--host', '127.0.0.1', '--history', '20000'] },
+  // rate limit and loop guard off: the harness posts thousands of agent messages from one name; history 20,000:
+  // the history scenario stores 10,000.
+  ours: { script: ROOM_SERVER, args: (port) => ['--port', String(port), '--password', PASSWORD, '--host', '127.0.0.1', '--history', '20000', '--rate-limit', '0', '--loop-guard', '0'] },
 };
 
 const t0 = Date.now();

@@ -45,17 +45,10 @@ export function loadSuite() {
       }
       const readers: AnyReader[] = people.map((p, i) => {
         const auth = { authorization: `Bearer ${p.token}` };
-        return i < SSE_READERS ? new SseReader(p.name, r.url, auth, p.next, ledger) : new PollReader(p.name, r.url, auth, p.next, ledger, 20);
+        return i < SSE_READERS ? new SseReader(p.name, r.url, auth, p.next, ledger) : new PollReader(p.name, r.url, auth, p.next, ledger, { pollTimeoutS: 20, thinkMs: 400 }); // long-poll readers think a little between polls, as an agent between `wait`s
       });
-      // Long-poll readers think a little between polls, as an agent does between `wait`s.
-      for (const rd of readers) {
-        if (rd instanceof PollReader) {
-          const connect = rd.connect.bind(rd);
-          rd.connect = () => void setTimeout(connect, Math.random() * 400);
-        }
-      }
       for (const rd of readers) rd.connect();
-      await until(() => r.stats(), (s) => s.streams === SSE_READERS, 10_000, "every SSE reader to connect");
+      await until(() => r.stats(), (s) => s.streams === SSE_READERS, 30_000, "every SSE reader to connect");
 
       let running = true;
       const t0 = Date.now();
@@ -91,7 +84,7 @@ export function loadSuite() {
           await sleep(1000);
         }
       });
-      // One sender above the limit (3/s): its refused posts must appear nowhere.
+      // One sender above the limit: its refused posts must appear nowhere.
       const eager = (async () => {
         const p = people[SENDERS]!;
         let n = 0;
@@ -102,7 +95,9 @@ export function loadSuite() {
           if (res.status === 201) accepted.set(res.json.message.id, `${p.name}\u0000${text}`);
           else if (res.status === 429) refused.push(text);
           else ledger.error(`eager sender: ${res.status} ${res.text}`);
-          await sleep(333);
+          // Back to back until the limit bites (its burst spent), then 3/s: on a busy machine a post can take long
+          // enough that 3/s stays under the limit, and the refusal this test checks would never happen.
+          if (refused.length) await sleep(333);
         }
       })();
 
@@ -145,7 +140,7 @@ export function loadSuite() {
       // Every reader that is still attached reaches the last id.
       const info = (await request(r.url, "/room", { headers: pw })).json as { lastId: number; participants: { name: string; connections: number }[] };
       const lastId = info.lastId;
-      const behind = (await Promise.all(readers.map(async (rd) => ((await rd.reachedOrWait(lastId, 15_000)) ? null : `${rd.name} at ${rd.cursor}`)))).filter(Boolean);
+      const behind = (await Promise.all(readers.map(async (rd) => ((await rd.reachedOrWait(lastId, 30_000)) ? null : `${rd.name} at ${rd.cursor}`)))).filter(Boolean);
       expect(behind, "readers that never caught up").toEqual([]);
 
       // No gap, no duplicate, no disagreement, no reset anywhere.
@@ -160,7 +155,7 @@ export function loadSuite() {
 
       for (const rd of readers) rd.stop();
       agent.destroy();
-      const end = await until(() => r.stats(), (s) => s.streams === 0 && s.polls === 0, 5000, "streams and polls to drain");
+      const end = await until(() => r.stats(), (s) => s.streams === 0 && s.polls === 0, 30_000, "streams and polls to drain");
       const after = (await request(r.url, "/room", { headers: pw })).json as typeof info;
       expect(after.participants.filter((p) => p.connections !== 0).map((p) => `${p.name}:${p.connections}`)).toEqual([]);
 
@@ -184,7 +179,7 @@ export function loadSuite() {
       console.log("[robustness] load:", JSON.stringify(figures));
       expect(accepted.size).toBeGreaterThan(SENDERS * 10);
       expect(refused.length, "the eager sender was rate limited").toBeGreaterThan(0);
-    }, 90_000);
+    }, 180_000);
 
     it("memory is flat once the history ring is full: 5,000 posts of 2 KB into history 500, with readers churning", async () => {
       const r = await room({ history: 500, rateLimit: 0, loopGuard: 0 });
@@ -206,7 +201,7 @@ export function loadSuite() {
       const churn = async () => {
         const cs = Array.from({ length: 30 }, (_, i) => new SseReader(`c${i}`, r.url, { "x-room-password": r.password }, Math.max(0, posted - 400), new Ledger()));
         for (const c of cs) c.connect();
-        const ps = Array.from({ length: 30 }, (_, i) => new PollReader(`q${i}`, r.url, { "x-room-password": r.password }, next + posted, new Ledger(), 30));
+        const ps = Array.from({ length: 30 }, (_, i) => new PollReader(`q${i}`, r.url, { "x-room-password": r.password }, next + posted, new Ledger(), { pollTimeoutS: 30 }));
         for (const p of ps) p.connect();
         await sleep(150);
         for (const c of [...cs, ...ps]) Math.random() < 0.5 ? c.stop() : (c.closed = true, c.kill());
@@ -214,12 +209,12 @@ export function loadSuite() {
       for (let round = 0; round < 5; round++) {
         await postBatch(1000);
         await churn();
-        await until(() => r.stats(), (s) => s.streams === steady.length && s.polls === 0, 5000, "churned readers to go");
+        await until(() => r.stats(), (s) => s.streams === steady.length && s.polls === 0, 30_000, "churned readers to go");
         const m = await r.mem();
         heap.push({ posted, heapMB: +(m.heapUsed / 2 ** 20).toFixed(2), rssMB: +(m.rss / 2 ** 20).toFixed(1) });
       }
       const last = (await request(r.url, "/room", { headers: { "x-room-password": r.password } })).json.lastId as number;
-      for (const s of steady) expect(await s.reachedOrWait(last, 10_000), s.name).toBe(true);
+      for (const s of steady) expect(await s.reachedOrWait(last, 30_000), s.name).toBe(true);
       expect(ledger.errors).toEqual([]);
       for (const s of steady) s.stop();
       agent.destroy();
@@ -227,6 +222,6 @@ export function loadSuite() {
       // History full after the first 1,000: from then on, 4,000 more messages (~8 MB of text) must not stay.
       const growth = heap[heap.length - 1]!.heapMB - heap[0]!.heapMB;
       expect(growth, `heap grew ${growth.toFixed(2)} MB from 1,000 to 5,000 posts`).toBeLessThan(3);
-    }, 60_000);
+    }, 150_000);
   });
 }
