@@ -30,7 +30,12 @@ beforeAll(async () => {
     requestTimeoutMs: 2000,
     log: (l) => logs.push(l),
   });
-  publicBodies = new Set(readdirSync(pathJoin(ROOT, "public")).map((f) => readFileSync(pathJoin(ROOT, "public", f)).toString("latin1")));
+  // every file under public/, subfolders (public/vendor/) included
+  publicBodies = new Set(
+    readdirSync(pathJoin(ROOT, "public"), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(pathJoin(e.parentPath, e.name)).toString("latin1")),
+  );
 });
 afterAll(() => room?.close());
 
