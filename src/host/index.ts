@@ -151,6 +151,8 @@ export async function hostRoom(o: HostOptions): Promise<never> {
 /** What the foreground (or the detach parent, from the background room's report) prints. */
 export async function printInfo(info: ServeInfo, o: Pick<HostOptions, "json" | "qr">): Promise<void> {
   if (!o.json) await write(bannerHead(info));
+  // A background room logged its tunnel error to its log file; the banner's "see above" must find it here too.
+  if (!o.json && info.tunnel?.error) process.stderr.write(`agent-chat serve: the ${info.tunnel.provider} tunnel failed: ${info.tunnel.error}\n`);
   await printTail(info, o);
 }
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { assetName } from "../../src/tunnel/release.js";
-import { BIN, jsonLines, start, tempHome, type Proc } from "../support/cli.js";
+import { BIN, jsonLines, run, start, tempHome, type Proc } from "../support/cli.js";
 import { closedPort, fakeCloudflaredScript, releaseServer, TAG, type ReleaseServer } from "./release-server.js";
 
 const ASSET = assetName(process.platform, process.arch);
@@ -95,6 +95,19 @@ describe.skipIf(!ASSET || ASSET.endsWith(".exe"))("serve --tunnel without cloudf
     expect(s.requests).toEqual([]);
     expect(existsSync(m.cached)).toBe(false);
     expect((await fetch(`${got.localUrl}/health`)).status).toBe(200);
+  });
+
+  it("--detach (no terminal in the background): the refusal and what to run are shown by the command that returns", async () => {
+    const m = machine();
+    const s = await stand();
+    const env = { ...m.env, AGENT_CHAT_CLOUDFLARED_BASE: s.base };
+    const d = await run(["serve", "--detach", "--port", "0", "--host", "127.0.0.1", "--password", "pw", "--tunnel"], { home: m.home, env });
+    expect(d.code).toBe(0);
+    expect(d.stdout).toContain("  Public:    none (cloudflared failed; see above)\n");
+    expect(d.stderr).toContain("agent-chat serve: the cloudflared tunnel failed: cloudflared was not found");
+    expect(d.stderr).toContain("run serve again with --install-cloudflared");
+    expect(s.requests).toEqual([]);
+    expect((await run(["stop"], { home: m.home, env })).code).toBe(0);
   });
 
   it("AGENT_CHAT_INSTALL_CLOUDFLARED=1 does what the flag does", async () => {
