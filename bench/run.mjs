@@ -24,6 +24,9 @@ const BASELINE = path.join(SHARED, 'baseline-sse.mjs');
 const HARNESS = path.join(SHARED, 'chatbench.mjs');
 // Our server as the bench needs it, from the load kit shared with the robustness suites and the soak.
 const ROOM_SERVER = path.join(ROOT, 'test', 'support', 'room-process.mjs');
+// WebSocket scenarios: our own harness (the shared one speaks HTTP only) and the raw `ws` baseline (devDependency).
+const WS_HARNESS = path.join(BENCH, 'ws-bench.mjs');
+const WS_BASELINE = path.join(BENCH, 'ws-baseline.mjs');
 const DIST_ENTRY = path.join(ROOT, 'dist', 'server', 'index.js');
 const RESULTS = path.join(BENCH, 'results');
 const LOGS = path.join(RESULTS, 'logs');
@@ -38,7 +41,7 @@ if (flag('help') || flag('h')) {
   process.stdout.write(`usage: npm run bench -- [--rounds N] [--quick] [--only name,name] [--settle-max S] [--verbose]
   --rounds N   rounds per scenario and server (default 3; --quick: 1); medians are taken over rounds
   --quick      1 round, smaller sizes (about 3 minutes)
-  --only LIST  a subset of: ${'post,fanout500,fanout1000,idle,poll,history'}
+  --only LIST  a subset of: ${'post,fanout500,fanout1000,idle,poll,history,wsfanout500,wsfanout1000,wssend,wsidle'}
   --verbose    pass the harness's progress lines through to stderr
   --settle-max S  before each run, wait up to S s for other processes to leave a core free (default 6; quick 3)
 `);
@@ -138,6 +141,48 @@ const SCENARIOS = [
       { label: 'post errors (sum of rounds)', value: get('postErrors'), agg: 'sum' },
     ],
   },
+  // WebSocket (issue 15): against the raw `ws` baseline speaking the same frames (bench/ws-baseline.mjs).
+  ...[500, 1000].map((n) => ({
+    name: `wsfanout${n}`,
+    title: `WebSocket fan-out: ${n} sockets, one sender socket, ${Q(500, 200)} msgs at 200 msg/s`,
+    harness: WS_HARNESS,
+    baseline: WS_BASELINE,
+    args: ['--scenario', 'fanout', '--sockets', String(n), '--messages', Q(500, 200), '--rate', '200'],
+    rows: [
+      { label: 'lost deliveries (sum of rounds)', value: get('lost'), agg: 'sum', target: { kind: 'zero' } },
+      { label: 'p99 delivery latency ms', value: get('latencyMs.p99'), better: 'low', target: { kind: 'max', ratio: 1.3 } },
+      { label: 'deliveries/s', value: get('deliveriesPerSec'), better: 'high', target: { kind: 'min', ratio: 0.9 } },
+      { label: 'p50 delivery latency ms', value: get('latencyMs.p50') },
+      { label: 'server CPU ms per 1k deliveries', value: perK('serverCpuS', 'delivered', 1e6) },
+      { label: 'server RSS connected MB', value: (r) => r.rssConnectedKB / 1024 },
+    ],
+  })),
+  {
+    name: 'wssend',
+    title: `WebSocket sends: 16 sockets, each sends on its last \`sent\`, ${Q(10, 3)} s`,
+    harness: WS_HARNESS,
+    baseline: WS_BASELINE,
+    args: ['--scenario', 'send', '--senders', '16', '--duration', Q(10, 3)],
+    rows: [
+      { label: 'sends/s', value: get('sendsPerSec'), better: 'high', target: { kind: 'min', ratio: 0.8 } },
+      { label: 'errors (sum of rounds)', value: get('errors'), agg: 'sum' },
+      { label: 'p50 send→sent ms', value: get('latencyMs.p50') },
+      { label: 'p99 send→sent ms', value: get('latencyMs.p99') },
+      { label: 'server CPU ms per 1k sends', value: perK('serverCpuS', 'ok', 1e6) },
+    ],
+  },
+  {
+    name: 'wsidle',
+    title: `WebSocket idle: ${Q(2000, 1000)} joined sockets`,
+    harness: WS_HARNESS,
+    baseline: WS_BASELINE,
+    args: ['--scenario', 'idle', '--sockets', Q(2000, 1000)],
+    rows: [
+      { label: 'KB per socket (RSS delta)', value: get('kbPerConn'), better: 'low', target: { kind: 'max', ratio: 1.2 } },
+      { label: 'connected', value: get('connected') },
+      { label: 'server RSS connected MB', value: (r) => r.rssConnectedKB / 1024 },
+    ],
+  },
 ];
 
 // Every table ends with how much CPU other processes took during the runs (the machine is shared): the median
@@ -157,7 +202,7 @@ const SERVERS = {
   baseline: { script: BASELINE, args: (port) => ['--port', String(port), '--password', PASSWORD, '--host', '127.0.0.1'] },
   // rate limit and loop guard off: the harness posts thousands of agent messages from one name; history 20,000:
   // the history scenario stores 10,000.
-  ours: { script: ROOM_SERVER, args: (port) => ['--port', String(port), '--password', PASSWORD, '--host', '127.0.0.1', '--history', '20000', '--rate-limit', '0', '--loop-guard', '0'] },
+  ours: { script: ROOM_SERVER, args: (port) => ['--port', String(port), '--password', PASSWORD, '--host', '127.0.0.1', '--history', '20000', '--rate-limit', '0', '--loop-guard', '0', '--ws-frames-per-second', '1000000000'] },
 };
 
 const t0 = Date.now();
@@ -195,10 +240,11 @@ function healthOk(port) {
   });
 }
 
-async function startServer(kind, logStream) {
+async function startServer(kind, logStream, sc) {
   const port = await freePort();
   const s = SERVERS[kind];
-  const child = spawnNode(s.script, s.args(port), logStream);
+  const script = kind === 'baseline' && sc.baseline ? sc.baseline : s.script;
+  const child = spawnNode(script, s.args(port), logStream);
   let tail = '';
   child.stderr.on('data', (c) => { tail = (tail + c).slice(-2000); });
   let exited = null;
@@ -249,13 +295,13 @@ async function runOnce(sc, kind, round) {
   const logStream = createWriteStream(logFile);
   let srv;
   try {
-    srv = await startServer(kind, logStream);
+    srv = await startServer(kind, logStream, sc);
   } catch (e) {
     logStream.end();
     return { error: String(e.message || e) };
   }
   const args = [...sc.args, '--base', `http://127.0.0.1:${srv.port}`, '--password', PASSWORD, '--pid', String(srv.pid), '--label', `${kind}-r${round}`];
-  const h = spawnNode(HARNESS, args, null);
+  const h = spawnNode(sc.harness ?? HARNESS, args, null);
   let out = '';
   h.stdout.on('data', (c) => { out += c; });
   h.stderr.on('data', (c) => { logStream.write(c); if (VERBOSE) process.stderr.write(`    ${String(c).replace(/\n(?=.)/g, '\n    ')}`); });

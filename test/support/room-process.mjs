@@ -4,7 +4,7 @@
 //   "stats" (open streams/polls/sockets, memory, event-loop delay since the last call), "mem" (memory after two
 //   full GCs; fork with --expose-gc) and "close";
 // - run as a command by the benchmark: node test/support/room-process.mjs --port P --password PW [--host H]
-//   [--history N] [--rate-limit N] [--loop-guard N]; prints one "listening" line on stderr; SIGINT/SIGTERM exit 0.
+//   [--history N] [--rate-limit N] [--loop-guard N] [--ws-frames-per-second N]; prints one "listening" line on stderr; SIGINT/SIGTERM exit 0.
 // Runs the built server (dist/: `npm run build` first).
 import { existsSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -63,6 +63,7 @@ async function serveFromArgs() {
     ...num("history"),
     ...num("rate-limit"),
     ...num("loop-guard"),
+    ...num("ws-frames-per-second"), // the bench's WebSocket send scenario: thousands of frames/s from one socket
     log: (line) => process.stderr.write(`room-process: ${line}\n`),
   });
   process.stderr.write(`room-process listening on ${server.url} pid=${process.pid}\n`);

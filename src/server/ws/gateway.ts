@@ -26,19 +26,70 @@ export interface WsGatewayOptions {
   log: (line: string) => void;
 }
 
-interface Entry extends WsConn {
-  hub?: WsHub;
-  joined: boolean;
+/** What the upgrade learned, handed to crossws as the request's context (it keeps it as peer.context): the room's
+ * hub and the addressing headers the failed-password throttle reads — nothing else of the request is kept. */
+interface UpgradeInfo {
+  hub: WsHub;
+  remoteAddress: string | undefined;
+  forwarded: Record<string, string>;
+}
+
+/** One socket: its state for the hub (WsConn) and the hub's view of the socket (WsSocket), methods on the
+ * prototype so an idle socket costs a few fields. */
+class Entry implements WsConn, WsSocket {
+  readonly sock: WsSocket = this;
+  participant?: WsConn["participant"];
+  cursor = 0;
+  live = false;
+  waiting = false;
+  missed = 0;
+  joined = false;
   /** We closed it (or are closing it): later frames are ignored. */
-  done: boolean;
-  joinTimer?: NodeJS.Timeout;
-  tokens: number;
-  at: number;
+  done = false;
+  /** When the socket opened, then (frame budget) when its budget was last topped up. */
+  at = Date.now();
+  readonly openedAt = this.at;
+  constructor(
+    readonly peer: Peer,
+    readonly hub: WsHub,
+    readonly info: UpgradeInfo,
+    public tokens: number,
+  ) {}
+  // A Buffer would go out as a binary frame unless told otherwise: our frames are JSON text.
+  send(data: Buffer): number {
+    return this.peer.send(data, { binary: false } as { compress?: boolean }) ?? 0;
+  }
+  close(code: number, reason: string) {
+    this.peer.close(code, reason);
+  }
+  get bufferedAmount() {
+    return this.peer.bufferedAmount;
+  }
+  get remoteAddress() {
+    return this.info.remoteAddress;
+  }
+  header(name: string) {
+    return this.info.forwarded[name];
+  }
 }
 
 export function createWsGateway(o: WsGatewayOptions) {
   const entries = new Map<Peer, Entry>();
+  /** Open, not yet joined: swept for the join deadline by one timer (no timer per socket: memory per idle socket). */
+  const pending = new Set<Entry>();
   const burst = o.framesPerSecond * 2;
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const e of pending) {
+      if (now - e.openedAt < o.joinTimeoutMs) continue;
+      pending.delete(e);
+      if (e.joined || e.done) continue;
+      e.done = true;
+      e.send(Buffer.from(JSON.stringify({ type: "error", code: "JOIN_TIMEOUT", message: `No join frame within ${o.joinTimeoutMs / 1000} s; send {"type":"join",…} first.` })));
+      e.close(WS_CLOSE.TIMEOUT, "no join in time");
+    }
+  }, Math.max(20, Math.min(1000, o.joinTimeoutMs / 5)));
+  sweep.unref();
 
   const adapter = nodeAdapter({
     // Our own JSON ping (hub.ts) replaces crossws's protocol-level sweep: browsers cannot see protocol pings.
@@ -48,24 +99,14 @@ export function createWsGateway(o: WsGatewayOptions) {
     serverOptions: { maxPayload: o.maxFrameBytes, perMessageDeflate: false, ...{ closeTimeout: 5_000 } },
     hooks: {
       open(peer) {
-        const e: Entry = { sock: socketOf(peer), cursor: 0, live: false, waiting: false, missed: 0, joined: false, done: false, tokens: burst, at: Date.now() };
+        const info = peer.context as unknown as UpgradeInfo;
+        const e = new Entry(peer, info.hub, info, burst);
         entries.set(peer, e);
-        try {
-          e.hub = o.resolve(new URL(peer.request.url).pathname);
-        } catch (err) {
-          return void fail(e, err);
-        }
-        if (!e.hub) return void fail(e, new RoomError("NOT_FOUND", "No room at this address."));
-        e.joinTimer = setTimeout(() => {
-          if (e.joined || e.done) return;
-          e.done = true;
-          e.sock.send(Buffer.from(JSON.stringify({ type: "error", code: "JOIN_TIMEOUT", message: `No join frame within ${o.joinTimeoutMs / 1000} s; send {"type":"join",…} first.` })));
-          e.sock.close(WS_CLOSE.TIMEOUT, "no join in time");
-        }, o.joinTimeoutMs);
+        pending.add(e);
       },
       message(peer, message) {
         const e = entries.get(peer);
-        if (!e?.hub || e.done) return;
+        if (!e || e.done) return;
         if (!takeFrame(e)) {
           e.done = true;
           e.hub.reply(e, { type: "error", code: "FRAME_RATE_LIMITED", message: `More than ${o.framesPerSecond} frames per second; slow down and reconnect.` });
@@ -92,7 +133,7 @@ export function createWsGateway(o: WsGatewayOptions) {
           return;
         }
         if (frame.type !== "join") return void fail(e, new FrameError("BAD_FRAME", `The first frame must be {"type":"join",…}, not "${frame.type}".`), WS_CLOSE.BAD_FRAME);
-        clearTimeout(e.joinTimer);
+        pending.delete(e);
         try {
           e.joined = true;
           e.hub.join(e, frame);
@@ -104,14 +145,14 @@ export function createWsGateway(o: WsGatewayOptions) {
       },
       drain(peer) {
         const e = entries.get(peer);
-        if (e?.hub) e.hub.drained(e);
+        if (e) e.hub.drained(e);
       },
       close(peer) {
         const e = entries.get(peer);
         if (!e) return;
         entries.delete(peer);
-        clearTimeout(e.joinTimer);
-        e.hub?.closed(e);
+        pending.delete(e);
+        e.hub.closed(e);
       },
       error() {
         /* the close hook follows; nothing to tell the client */
@@ -144,10 +185,11 @@ export function createWsGateway(o: WsGatewayOptions) {
     /** The HTTP server's `upgrade` event. Refusals are HTTP answers in the documented JSON form. */
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
       let hub: WsHub | undefined;
+      let pathname = "/";
       try {
         const refusal = o.refuse();
         if (refusal) throw refusal;
-        const pathname = new URL(req.url ?? "/", "http://x").pathname;
+        pathname = new URL(req.url ?? "/", "http://x").pathname;
         hub = o.resolve(pathname);
         if (!hub) throw new RoomError("NOT_FOUND", `No WebSocket endpoint at ${pathname}: use /ws (or /r/<id>/ws).`);
         if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket") throw new RoomError("BAD_QUERY", "Only WebSocket upgrades are served here.");
@@ -155,11 +197,21 @@ export function createWsGateway(o: WsGatewayOptions) {
       } catch (err) {
         return refuseUpgrade(socket, err);
       }
-      void adapter.handleUpgrade(req, socket, head);
+      const forwarded: Record<string, string> = {};
+      for (const h of FORWARDED) {
+        const v = req.headers[h];
+        if (typeof v === "string") forwarded[h] = v;
+      }
+      const info: UpgradeInfo = { hub, remoteAddress: req.socket.remoteAddress, forwarded };
+      // Our own small request object for crossws's upgrade step: it carries the context above (peer.context), so
+      // the socket's room is known without parsing its URL again.
+      const request = { url: `http://localhost${pathname}`, headers: NO_HEADERS, context: info };
+      void adapter.handleUpgrade(req, socket, head, request as unknown as Request);
     },
 
     /** Shutdown: every socket not yet joined is closed here (joined ones by their hub). */
     closeAll(code: number, reason: string) {
+      clearInterval(sweep);
       for (const e of entries.values()) if (!e.joined) e.sock.close(code, reason);
     },
   };
@@ -194,17 +246,5 @@ function refuseUpgrade(socket: Duplex, err: unknown) {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-function socketOf(peer: Peer): WsSocket {
-  return {
-    // A Buffer would go out as a binary frame unless told otherwise: our frames are JSON text.
-    send: (data) => peer.send(data, { binary: false } as { compress?: boolean }) ?? 0,
-    close: (code, reason) => peer.close(code, reason),
-    get bufferedAmount() {
-      return peer.bufferedAmount;
-    },
-    get remoteAddress() {
-      return peer.remoteAddress;
-    },
-    header: (name) => peer.request.headers.get(name) ?? undefined,
-  };
-}
+const FORWARDED = ["cf-connecting-ip", "x-forwarded-for"] as const;
+const NO_HEADERS = new Headers();
