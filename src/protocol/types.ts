@@ -16,6 +16,8 @@ export interface Message {
   replyTo?: number;
   /** Sent by the participant who joined with the host credential (the page shows a HOST badge). */
   host?: boolean;
+  /** A private message: only the sender and this participant ever see it (README "Private messages"). */
+  to?: string;
 }
 
 export type Via = "stream" | "poll" | "http" | "ws";

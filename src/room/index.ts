@@ -7,8 +7,10 @@ import { foldName } from "../protocol/names.js";
 import { defaultRoomOptions, type Message, type RoomOptions } from "../protocol/types.js";
 import { createHistory } from "./history.js";
 import { createParticipants, type Participant } from "./participants.js";
+import { createPrivateIndex } from "./visibility.js";
 
 export type { Participant } from "./participants.js";
+export { visibleTo } from "./visibility.js";
 
 /** Called once per message with its JSON text, so transports serialise nothing themselves. */
 export type Listener = (msg: Message, json: string) => void;
@@ -25,6 +27,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
   const startedAt = new Date().toISOString();
   const history = createHistory(options.history);
   const participants = createParticipants(options);
+  const privates = createPrivateIndex();
   const rate = createBucket(options.rateLimit, Math.max(1, Math.min(options.rateLimit, 20)));
   const listeners = new Set<Listener>();
   const removalListeners = new Set<(p: Participant) => void>();
@@ -56,13 +59,26 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
     if (fields.mentions) msg.mentions = fields.mentions;
     if (fields.replyTo !== undefined) msg.replyTo = fields.replyTo;
     if (fields.host) msg.host = true;
+    if (fields.to !== undefined) msg.to = fields.to;
     const json = JSON.stringify(msg);
     history.push(json);
+    privates.add(msg);
+    if (privates.size) privates.prune(history.oldestId);
     for (const l of listeners) l(msg, json);
     return msg;
   }
 
   const system = (text: string) => append({ agent: "system", text, kind: "system" });
+
+  /** The recipient of a private message: only token or key holders send one, to a joined (token-holding) name. */
+  function recipient(sender: Sender, to: string): string {
+    if (!("participant" in sender) || !sender.participant.tokenHash) {
+      throw new RoomError("TOKEN_REQUIRED", `Private messages ("to") need a participant token or invite key: join first (POST /join) and post with your token.`);
+    }
+    const p = participants.find(to);
+    if (!p?.tokenHash) throw new RoomError("UNKNOWN_RECIPIENT", `No joined participant "${to}" in this room to send a private message to; GET /room lists who is here.`);
+    return p.name;
+  }
 
   function checkText(text: unknown): string {
     if (typeof text !== "string") throw new RoomError("BAD_FIELD", `"text" must be a string.`);
@@ -79,6 +95,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
     startedAt,
     history,
     participants,
+    /** Private messages in the history: filter every slice a reader gets through `privates.filter`. */
+    privates,
     get title() {
       return title;
     },
@@ -95,7 +113,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       return () => void removalListeners.delete(l);
     },
 
-    post(sender: Sender, rawText: unknown, extra: { replyTo?: number } = {}): Message {
+    /** `to`: a private message to that joined participant (TOKEN_REQUIRED, UNKNOWN_RECIPIENT otherwise). */
+    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string } = {}): Message {
       // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
       const text = checkText(rawText);
       const kind = "participant" in sender ? sender.participant.kind : sender.kind;
@@ -108,6 +127,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
         );
       }
       if (!("participant" in sender)) participants.checkAvailable(sender.name);
+      const to = extra.to === undefined ? undefined : recipient(sender, extra.to);
       const key = "participant" in sender ? sender.participant.key : foldName(sender.name);
       const retry = rate.take(key);
       if (retry) throw new RoomError("RATE_LIMITED", `Sending too fast (limit ${options.rateLimit}/min per sender); retry in ${retry} s.`, { retryAfter: retry });
@@ -119,7 +139,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
         p = r.participant;
       }
       p.lastSeen = Date.now();
-      const msg = append({ agent: p.name, text, kind: p.kind, verified: "participant" in sender, mentions: mentionsIn(text), replyTo: extra.replyTo, host: p.host });
+      const msg = append({ agent: p.name, text, kind: p.kind, verified: "participant" in sender, mentions: mentionsIn(text), replyTo: extra.replyTo, host: p.host, to });
       if (p.kind === "human") {
         agentRun = 0;
         if (paused === "loop") {
@@ -181,7 +201,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       system(`The host renamed the room to "${t}".`);
     },
 
-    info(extraLimits: Record<string, number> = {}) {
+    /** `viewer`: who asks (counts leave out private messages it may not see). */
+    info(extraLimits: Record<string, number> = {}, viewer?: string) {
       const now = Date.now();
       const list = participants.all().map((p) => participants.info(p, now));
       list.sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
@@ -189,7 +210,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
         title,
         startedAt,
         participants: list,
-        messageCount: history.size,
+        messageCount: history.size - privates.hiddenFrom(viewer, history.oldestId, history.lastId),
         lastId: history.lastId,
         oldestId: history.oldestId,
         paused,

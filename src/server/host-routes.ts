@@ -35,7 +35,7 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
           default: h.isDefault,
           participants: people.length,
           online: people.filter((p) => h.room.participants.online(p, now)).length,
-          messages: h.room.history.lastId,
+          messages: h.room.info({}).messageCount, // retained messages, private ones left out
           createdAt: h.createdAt,
           keysOnly: h.keysOnly,
           keys: h.keys.size,

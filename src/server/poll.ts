@@ -1,9 +1,10 @@
-// Long-poll. A poll with nothing new waits here; the first message answers every waiter, with one body per
-// distinct cursor (most waiters share one). Waiters always go away: on a message, on their timeout, when the
-// client disconnects, or at shutdown.
+// Long-poll. A poll with nothing new waits here; the first message it may see answers it, with one slice per
+// distinct cursor (most waiters share one), filtered for who asks (private messages: room/visibility.ts) — a private
+// message between others does not wake it. Waiters always go away: on a message, on their timeout, when the client
+// disconnects, or at shutdown.
 import type { ServerResponse } from "node:http";
 import type { RoomError } from "../protocol/errors.js";
-import type { Participant, Room } from "../room/index.js";
+import { visibleTo, type Participant, type Room } from "../room/index.js";
 import type { Slice } from "../room/history.js";
 import type { InviteKey } from "../rooms/keys.js";
 
@@ -13,21 +14,28 @@ type Outcome = Slice | undefined | RoomError;
 interface Waiter {
   after: number;
   key?: InviteKey;
+  /** The name private messages are checked against (none: public messages only). */
+  viewer?: string;
   finish: (outcome: Outcome) => void;
 }
 
 export function createPollHub(room: Room) {
   const waiters = new Set<Waiter>();
 
-  room.subscribe(() => {
+  /** What `viewer` may see after `after` (the same object as the history's slice when nothing is hidden). */
+  const visibleSince = (after: number, viewer: string | undefined, cache?: Map<number, Slice>) => {
+    let slice = cache?.get(after);
+    if (slice === undefined) (slice = room.history.since(after)), cache?.set(after, slice);
+    return room.privates.filter(slice, viewer);
+  };
+
+  room.subscribe((msg) => {
     if (!waiters.size) return;
     const slices = new Map<number, Slice>();
-    const now = [...waiters];
-    waiters.clear();
-    for (const w of now) {
-      let slice = slices.get(w.after);
-      if (slice === undefined) slices.set(w.after, (slice = room.history.since(w.after)));
-      w.finish(slice);
+    for (const w of [...waiters]) {
+      if (msg.to !== undefined && !visibleTo(msg, w.viewer)) continue; // not for this reader: keep waiting
+      const slice = visibleSince(w.after, w.viewer, slices);
+      if (slice.items.length || slice.reset) w.finish(slice);
     }
   });
 
@@ -40,14 +48,16 @@ export function createPollHub(room: Room) {
      * undefined when the client went away. */
     wait(res: ServerResponse, after: number, timeoutMs: number, participant?: Participant, key?: InviteKey): Slice | Promise<Outcome> {
       const h = room.history;
-      if (after !== h.lastId || timeoutMs <= 0) return h.since(after);
+      const viewer = participant?.name ?? key?.name ?? undefined;
+      const now = visibleSince(after, viewer);
+      if (now.items.length || now.reset || timeoutMs <= 0 || after > h.lastId) return now;
       if (participant) (participant.connections++, (participant.via = "poll"));
       // A held poll is quiet by design: no idle cut-off while it waits (Node restores the keep-alive timeout after).
       res.socket?.setTimeout(0);
       return new Promise<Outcome>((resolve) => {
         let done = false;
-        const w: Waiter = { after, key, finish };
-        const timer = setTimeout(() => finish(h.since(after)), timeoutMs);
+        const w: Waiter = { after, key, viewer, finish };
+        const timer = setTimeout(() => finish(visibleSince(after, viewer)), timeoutMs);
         // The client went away (aborted fetch, killed agent): release everything now.
         res.once("close", () => finish(undefined));
         waiters.add(w);
@@ -69,7 +79,7 @@ export function createPollHub(room: Room) {
 
     /** Shutdown: answer every pending poll with what there is; a closed room: with `error` (410 ROOM_CLOSED). */
     closeAll(error?: RoomError) {
-      for (const w of [...waiters]) w.finish(error ?? room.history.since(w.after));
+      for (const w of [...waiters]) w.finish(error ?? visibleSince(w.after, w.viewer));
     },
   };
 }

@@ -14,6 +14,9 @@ import { claimKey } from "./keys.js";
 
 const POLL_MAX_S = 90;
 
+/** The name private messages are checked against: the caller's participant or key; none for password readers. */
+const viewerOf = (caller: Caller) => caller.participant?.name ?? caller.key?.name ?? undefined;
+
 /** A `{messages, next}` answer: one piece when small (the common case), streamed when large. */
 async function sendSlice(res: ServerResponse, slice: Slice) {
   if (sliceSize(slice) < STREAM_OVER) return send(res, 200, sliceBody(slice));
@@ -97,17 +100,19 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const body = await readJsonObject(c.req, d.maxBodyBytes);
       const replyTo = body.replyTo === undefined ? undefined : Number(body.replyTo);
       if (replyTo !== undefined && !Number.isSafeInteger(replyTo)) throw new RoomError("BAD_FIELD", `"replyTo" must be a message id.`);
-      const message = c.hosted.room.post(senderOf(c, body), body.text, { replyTo });
+      const to = body.to === undefined || body.to === null ? undefined : checkName(body.to, "to");
+      const message = c.hosted.room.post(senderOf(c, body), body.text, { replyTo, to });
       send(c.res, 201, `{"ok":true,"message":${JSON.stringify(message)}}`);
     }),
 
-    route("GET", "/messages", ({ res, query, hosted }) => {
+    route("GET", "/messages", ({ res, query, hosted, caller }) => {
       const after = intParam(query.get("after"), "after");
       const limit = intParam(query.get("limit"), "limit");
       const h = hosted.room.history;
+      const visible = (s: Slice) => hosted.room.privates.filter(s, viewerOf(caller));
       // No cursor: the whole retained history, or its last `limit` messages.
-      if (after === undefined) return sendSlice(res, limit === undefined ? h.all() : h.since(Math.max(h.oldestId - 1, h.lastId - limit), limit));
-      return sendSlice(res, h.since(after, limit ?? Infinity));
+      if (after === undefined) return sendSlice(res, visible(limit === undefined ? h.all() : h.since(Math.max(h.oldestId - 1, h.lastId - limit), limit)));
+      return sendSlice(res, visible(h.since(after, limit ?? Infinity)));
     }),
 
     route("GET", "/messages/poll", async ({ res, query, hosted, caller }) => {
@@ -124,8 +129,8 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       await d.hubs(hosted).sse.open(req, res, after, caller.participant, caller.key);
     }),
 
-    route("GET", "/room", ({ res, hosted }) =>
-      sendJson(res, 200, { id: hosted.id, keysOnly: hosted.keysOnly, ...hosted.room.info({ maxBodyBytes: d.maxBodyBytes, pollMaxSeconds: POLL_MAX_S }) }),
+    route("GET", "/room", ({ res, hosted, caller }) =>
+      sendJson(res, 200, { id: hosted.id, keysOnly: hosted.keysOnly, ...hosted.room.info({ maxBodyBytes: d.maxBodyBytes, pollMaxSeconds: POLL_MAX_S }, viewerOf(caller)) }),
     ),
 
     route("GET", "/invite", (c) => send(c.res, 200, inviteFor(c, roomUrl(c)), "text/plain; charset=utf-8")),

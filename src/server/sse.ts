@@ -1,10 +1,11 @@
 // Server-Sent Events. One room listener serialises each message into one frame (a Buffer) and writes that same
-// Buffer to every live subscriber: no per-subscriber formatting. A subscriber first replays history from its
+// Buffer to every live subscriber that may see it (a private message: its sender and recipient only, by
+// room/visibility.ts): no per-subscriber formatting. A subscriber first replays history from its
 // cursor (in chunks, honouring backpressure) and only then goes live, all in one synchronous step, so no message
 // falls between replay and subscription. A subscriber whose unread output passes `maxBufferBytes` is dropped: it
 // reconnects with Last-Event-ID and loses nothing still in history.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Participant, Room } from "../room/index.js";
+import { visibleTo, type Participant, type Room } from "../room/index.js";
 import type { InviteKey } from "../rooms/keys.js";
 
 interface Client {
@@ -12,6 +13,8 @@ interface Client {
   participant?: Participant;
   /** The invite key behind this stream's credential, so revoking it ends the stream. */
   key?: InviteKey;
+  /** The name private messages are checked against (none: public messages only). */
+  viewer?: string;
   /** Id of the last message written to this client. */
   cursor: number;
   /** Replay finished: live frames are written directly. */
@@ -28,8 +31,10 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
   room.subscribe((msg, json) => {
     if (!clients.size) return;
     const frame = Buffer.from(`id: ${msg.id}\nevent: message\ndata: ${json}\n\n`);
+    const private_ = msg.to !== undefined;
     for (const c of clients) {
       if (!c.live) continue; // still replaying: it will read this message from history
+      if (private_ && !visibleTo(msg, c.viewer)) continue;
       c.cursor = msg.id;
       c.res.write(frame);
       if (c.res.writableLength > opts.maxBufferBytes) drop(c);
@@ -66,7 +71,8 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
       let out = s.reset ? `event: reset\ndata: {"oldest":${h.oldestId},"next":${h.oldestId - 1}}\n\n` : "";
       let id = s.next - s.items.length;
       for (const json of s.items) {
-        out += `id: ${++id}\nevent: message\ndata: ${json}\n\n`;
+        if (room.privates.hides(++id, c.viewer)) continue;
+        out += `id: ${id}\nevent: message\ndata: ${json}\n\n`;
         if (out.length >= REPLAY_BYTES) break;
       }
       c.cursor = id;
@@ -96,7 +102,7 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
       res.write("retry: 2000\n: connected\n\n");
       // A stream is quiet for long stretches (keepalives every 15 s): no idle cut-off for it.
       req.socket.setTimeout(0);
-      const c: Client = { res, participant, key, cursor: after ?? room.history.lastId, live: false };
+      const c: Client = { res, participant, key, viewer: participant?.name ?? key?.name ?? undefined, cursor: after ?? room.history.lastId, live: false };
       clients.add(c);
       if (after !== undefined && after > room.history.lastId) {
         // A cursor from the future (an earlier room on this port): start over from what this room has.

@@ -100,7 +100,7 @@ describe("host routes", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toBe(await (await fetch(`${s.url}/`)).text());
-    expect((await fetch(`${b.url}/app.js`)).status).toBe(200);
+    expect((await fetch(`${b.url}/main.js`)).status).toBe(200);
     const redirect = await fetch(b.url, { redirect: "manual" });
     expect(redirect.status).toBe(308);
     expect(redirect.headers.get("location")).toBe(`/r/${b.id}/`);

@@ -7,7 +7,7 @@ import { RoomError } from "../../protocol/errors.js";
 import { checkName } from "../../protocol/names.js";
 import type { ParticipantInfo } from "../../protocol/types.js";
 import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.js";
-import type { Participant, Room } from "../../room/index.js";
+import { visibleTo, type Participant, type Room } from "../../room/index.js";
 import type { RoomAuth as Auth } from "../auth.js";
 import { FrameError, frameBuffer, messageFrame } from "./frames.js";
 
@@ -58,6 +58,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
       for (const c of conns) {
         if (!c.live) continue; // still replaying: it will read this message from history
         c.cursor = msg.id;
+        if (msg.to !== undefined && !visibleTo(msg, c.participant?.name)) continue; // private, not for this socket
         write(c, frame);
       }
     }
@@ -112,6 +113,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
       let id = s.next - s.items.length;
       for (const json of s.items) {
         c.cursor = ++id;
+        if (room.privates.hides(id, c.participant?.name)) continue;
         write(c, messageFrame(json));
         if (c.sock.bufferedAmount >= REPLAY_BYTES) break;
       }
@@ -209,8 +211,8 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           throw new FrameError("BAD_FRAME", "This socket has already joined; open a new socket to join again.");
         case "send": {
           if (!c.participant) throw new RoomError("BAD_NAME", "This socket joined without a name, so it can only read: join with a name, a token or a key to send.");
-          if (f.to !== undefined) throw new RoomError("BAD_FIELD", `"to" (private messages) is not supported by this server.`);
-          const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo });
+          const to = f.to === undefined ? undefined : checkName(f.to, "to");
+          const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo, to });
           return void write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
         }
       }
