@@ -67,7 +67,7 @@ export async function joinAs(page: Page, url: string, name: string, password?: s
   await page.locator("#name-input").fill(name);
   if (password !== undefined) await page.locator("#password-input").fill(password);
   await page.locator("#join-btn").click();
-  await page.waitForFunction(() => /^(live|polling)$/.test(document.getElementById("conn")?.dataset.state ?? ""), null, { timeout: 10_000 });
+  await page.waitForFunction(() => /^(live|polling)$/.test(document.getElementById("conn")?.dataset.state ?? ""), null, { timeout: 30_000 });
 }
 
 /** Texts of the messages on the page (not system lines), in page order. */

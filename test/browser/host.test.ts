@@ -53,7 +53,7 @@ describeBrowser("web UI: the host's controls", () => {
     await joinAs(bob, `${room.url}/#password=${encodeURIComponent(room.password)}`, "Bob");
     expect(await bob.locator("#host-controls").isHidden()).toBe(true);
     bot = await httpAgent(room, "runner-bot");
-    await expect.poll(() => host.locator("#people .person").count(), { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => host.locator("#people .person").count(), { timeout: 30_000 }).toBe(3);
     // Nobody but the host sees Remove buttons.
     expect(await host.locator("#people button", { hasText: "Remove" }).count()).toBe(2);
     expect(await bob.locator("#people button").count()).toBe(0);

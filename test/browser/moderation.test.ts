@@ -28,7 +28,7 @@ describeBrowser("web UI: deliberate, reversible moderation; trust made visible",
     await httpAgent(room, "claude-bot");
     await httpAgent(room, "mallory-bot");
     await host.locator("#btn-panel").click();
-    await host.locator("#people .person").nth(2).waitFor({ timeout: 15_000 });
+    await host.locator("#people .person").nth(2).waitFor({ timeout: 30_000 });
   });
 
   afterAll(async () => {

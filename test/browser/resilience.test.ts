@@ -63,7 +63,7 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
     await page.waitForTimeout(1200);
     await proxy.restore();
 
-    await expect.poll(() => state(page), { timeout: 10_000 }).toBe("live");
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("live");
     await message(page, "during 5").waitFor();
     await bot.post("after 1");
     await message(page, "after 1").waitFor();
@@ -87,7 +87,7 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
     await bot.post("three");
     await page.waitForTimeout(500);
     await ctx.setOffline(false);
-    await expect.poll(() => state(page), { timeout: 10_000 }).toBe("live");
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("live");
     await message(page, "three").waitFor();
     await bot.post("four");
     await message(page, "four").waitFor();
@@ -100,7 +100,7 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
     const proxy = await bufferingProxy(r.port);
     cleanups.push(() => proxy.close());
     const { page } = await open(linkFor(proxy.url, r), "Bea", DESKTOP);
-    await expect.poll(() => state(page), { timeout: 10_000 }).toBe("polling");
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("polling");
     expect(proxy.streamsHeld).toBeGreaterThanOrEqual(1);
     expect(await page.locator("#conn-text").textContent()).toContain("long-poll");
 
@@ -108,7 +108,9 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
     const t0 = Date.now();
     await bot.post("through the tunnel 1");
     await message(page, "through the tunnel 1").waitFor();
-    expect(Date.now() - t0, "a long-poll answers as soon as a message exists").toBeLessThan(3000);
+    // The page's poll holds 25 s when nothing comes: half that tells "answered as the message came" from "held",
+    // however busy the machine (an idle one answers in well under a second).
+    expect(Date.now() - t0, "a long-poll answers as soon as a message exists").toBeLessThan(12_500);
     await bot.post("through the tunnel 2");
     await bot.post("through the tunnel 3");
     await page.locator("#input").fill("reading you fine");
@@ -133,7 +135,7 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
     await proxy.drop();
     for (let i = 1; i <= 8; i++) await bot.post(`burst ${i}`);
     await proxy.restore();
-    await expect.poll(() => page.locator("#log .notice-line").textContent(), { timeout: 10_000 }).toContain("messages were missed");
+    await expect.poll(() => page.locator("#log .notice-line").textContent(), { timeout: 30_000 }).toContain("messages were missed");
     await expect.poll(() => shownTexts(page)).toEqual(["burst 4", "burst 5", "burst 6", "burst 7", "burst 8"]);
     await expect.poll(() => state(page)).toBe("live");
   });
@@ -146,7 +148,7 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
     await message(page, "last words").waitFor();
 
     await r.close();
-    await expect.poll(() => state(page), { timeout: 10_000 }).toBe("closed");
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("closed");
     expect(await page.locator("#notice").textContent()).toContain("The room has closed");
     // One word, so it fits a 320-px header (issue 16 #7); the composer is off while the room is gone (#3).
     expect(await page.locator("#conn-text").textContent()).toBe("Closed");

@@ -97,7 +97,7 @@ describeBrowser("web UI: the conversation survives leaving, restarts, closing an
     await r1.close();
     // The same address and password, a new process: it knows nobody.
     const r2 = await room({ port: r1.port, password: r1.password });
-    await expect.poll(() => state(page), { timeout: 20_000 }).toBe("forgotten");
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("forgotten");
     expect(await page.locator("#join-view").isHidden()).toBe(true);
     expect(await message(page, "first life").isVisible()).toBe(true);
     expect(await page.locator("#input").isDisabled()).toBe(true);
@@ -119,7 +119,7 @@ describeBrowser("web UI: the conversation survives leaving, restarts, closing an
     const { page } = await open(2);
     await joinAs(page, linkFor(r1), "Cleo");
     await r1.close();
-    await expect.poll(() => state(page), { timeout: 20_000 }).toBe("closed");
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("closed");
     expect(await page.locator("#input").isDisabled()).toBe(true);
     expect(await page.locator("#send").isDisabled()).toBe(true);
     expect(await page.locator("#conn-word").textContent()).toBe("Closed");
@@ -138,7 +138,7 @@ describeBrowser("web UI: the conversation survives leaving, restarts, closing an
     expect(await pending.locator(".pending-mark").textContent()).toContain("Waiting");
     expect(await page.locator("#input").inputValue()).toBe("");
     await ctx.setOffline(false);
-    await expect.poll(async () => (await texts(r)).filter((m) => m.text === "typed on the train").length, { timeout: 20_000 }).toBe(1);
+    await expect.poll(async () => (await texts(r)).filter((m) => m.text === "typed on the train").length, { timeout: 30_000 }).toBe(1);
     await expect.poll(() => page.locator("#log .msg.pending").count()).toBe(0);
     await expect.poll(() => page.locator("#log .msg", { hasText: "typed on the train" }).count()).toBe(1);
     expect(await message(page, "typed on the train").getAttribute("class")).toContain("mine");
@@ -156,7 +156,7 @@ describeBrowser("web UI: the conversation survives leaving, restarts, closing an
     });
     await page.locator("#input").fill("only once, please");
     await page.locator("#send").click();
-    await expect.poll(() => page.locator("#log .msg.pending").count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => page.locator("#log .msg.pending").count(), { timeout: 30_000 }).toBe(0);
     await expect.poll(() => page.locator("#log .msg", { hasText: "only once, please" }).count()).toBe(1);
     expect((await texts(r)).filter((m) => m.text === "only once, please")).toHaveLength(1);
     expect(cut).toBe(1); // the retry found it in the room instead of posting again

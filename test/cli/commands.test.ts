@@ -111,11 +111,12 @@ describe("send, read, wait", () => {
     expect(Date.now() - t0).toBeGreaterThan(900);
 
     const waiting = cli(["wait", "--json"]);
-    await until(() => room.room.history.lastId > 0 && room.room.info().participants.find((p) => p.name === "alice-bot")?.via === "poll", 5000, "the poll");
+    await until(() => room.room.history.lastId > 0 && room.room.info().participants.find((p) => p.name === "alice-bot")?.via === "poll", undefined, "the poll");
     const t1 = Date.now();
     await room.api("/messages", { method: "POST", json: { agent: "carol", text: "wake up" } });
     const w = await waiting;
-    expect(Date.now() - t1).toBeLessThan(3000);
+    // Returned with the message, not after a poll's hold (90 s); the time is the machine's, not the CLI's.
+    expect(Date.now() - t1).toBeLessThan(30_000);
     expect(jsonLines(w.stdout)).toMatchObject([{ agent: "carol", text: "wake up" }]);
   });
 
@@ -159,7 +160,7 @@ describe("who, invite, listen, leave", () => {
 
   it("listen streams new messages as they come, own ones marked, until SIGINT (exit 0)", async () => {
     const l = start(["listen"], { home: h.home });
-    await until(() => room.room.info().participants.find((p) => p.name === "alice-bot")?.via === "ws", 5000, "the WebSocket");
+    await until(() => room.room.info().participants.find((p) => p.name === "alice-bot")?.via === "ws", undefined, "the WebSocket");
     await room.api("/messages", { method: "POST", json: { agent: "carol", text: "live one" } });
     await cli(["send", "live two"]);
     await l.waitFor(/live two/);

@@ -15,7 +15,7 @@ describe("join --follow", () => {
       await f.waitFor(/joined .* as pat \(human\)/);
       await f.waitFor(/Type a message/, { from: "stderr" });
       expect(f.stdout).not.toContain("Next:");
-      await until(() => room.room.participants.find("pat")?.via === "ws", 5000, "the WebSocket");
+      await until(() => room.room.participants.find("pat")?.via === "ws", undefined, "the WebSocket");
       await room.api("/messages", { method: "POST", json: { agent: "bot", text: "hi pat" } });
       await f.waitFor(/bot \(agent, unverified\): hi pat/);
       f.child.stdin!.write("hello bot\n");

@@ -34,7 +34,7 @@ describe("npm pack → npm install → agent-chat", () => {
 
     const serve = start(["serve", "--port", "0", "--host", "127.0.0.1", "--json"], { home: h.home, bin });
     try {
-      await serve.waitFor(/\n/, { timeoutMs: 15_000 });
+      await serve.waitFor(/\n/, { timeoutMs: 30_000 });
       const [info] = jsonLines<{ localUrl: string; password: string }>(serve.stdout);
       const page = await fetch(`${info!.localUrl}/`);
       expect(page.status).toBe(200);

@@ -109,7 +109,8 @@ describe("notify", () => {
       console.log(`notify against a server that never answers: ${Math.round(ms)} ms`);
       expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });
       expect(ms).toBeGreaterThan(1400);
-      expect(ms).toBeLessThan(6000);
+      // Gave up on its 1.5 s budget, not the 15 s request timeout (process start-up on a busy machine is the rest).
+      expect(ms).toBeLessThan(12_000);
     } finally {
       process.env.AGENT_CHAT_HOME = prev;
       for (const s of sockets) s.destroy();

@@ -188,7 +188,7 @@ describe("revoking a key", () => {
     const lastId = ((await (await withBearer(`${b.url}/room`, session.token)).json()) as { lastId: number }).lastId;
     const tokenPoll = withBearer(`${b.url}/messages/poll?after=${lastId}&timeout=60`, session.token);
     const keyPoll = withBearer(`${b.url}/messages/poll?after=${lastId}&timeout=60`, k.key);
-    await vi.waitFor(() => expect(s.stats().polls).toBe(2), { timeout: 10_000 });
+    await vi.waitFor(() => expect(s.stats().polls).toBe(2), { timeout: 30_000 });
 
     const del = await asHost(s, `/r/${b.id}/keys/${k.keyId}`, { method: "DELETE" });
     expect(del.status).toBe(200);

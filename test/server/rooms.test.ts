@@ -183,7 +183,7 @@ describe("closing a room", () => {
     const stream = await openStream(`${b.url}/messages/stream`, { "x-room-password": b.password! });
     const otherStream = await openStream(`${other.url}/messages/stream`, { "x-room-password": other.password! });
     const poll = withPassword(`${b.url}/messages/poll?after=0&timeout=60`, b.password!);
-    await vi.waitFor(() => expect(s.stats().polls).toBe(1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(s.stats().polls).toBe(1), { timeout: 30_000 });
     const del = await asHost(s, `/r/${b.id}`, { method: "DELETE" });
     expect(del.status).toBe(200);
     const ev = await stream.next();

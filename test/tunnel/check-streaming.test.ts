@@ -45,7 +45,7 @@ describe("checkStreaming", () => {
     });
     const t0 = Date.now();
     const result = await checkStreaming(url, "pw", 700);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(15_000); // it gave up (this server never sends a byte); not a speed test
     expect(result.streams).toBe(false);
     expect(result.detail).toContain("no stream data arrived within 0.7 s");
     expect(result.detail).toContain("long-poll");
