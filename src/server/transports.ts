@@ -10,6 +10,7 @@ import { keyParticipant } from "./keys.js";
 import { createPollHub, type PollHub } from "./poll.js";
 import { createSseHub, type SseHub } from "./sse.js";
 import { createWsHub, type WsHub } from "./ws/hub.js";
+import { roomAdmission } from "./ws/admit.js";
 
 export interface RoomTransports {
   sse: SseHub;
@@ -23,7 +24,7 @@ export function attachTransports(rooms: Rooms, auth: Auth, o: { keepaliveMs: num
     const t: RoomTransports = {
       sse: createSseHub(h.room, o),
       polls: createPollHub(h.room),
-      ws: createWsHub(h.room, auth.forRoom(h), { maxBufferBytes: o.maxBufferBytes, pingMs: o.wsPingMs }),
+      ws: createWsHub(h.room, auth.forRoom(h), { maxBufferBytes: o.maxBufferBytes, pingMs: o.wsPingMs, admit: roomAdmission(rooms, h) }),
     };
     hubs.set(h, t);
     h.onClose(() => {
@@ -55,6 +56,7 @@ export function attachTransports(rooms: Rooms, auth: Auth, o: { keepaliveMs: num
       if (p) h.room.participants.leave(p);
       t.sse.endKey(key, "The host revoked your invite key.");
       t.polls.endKey(key, revokedError(key));
+      t.ws.endKey(key, "The host revoked your invite key.");
       if (p) h.room.announce(`The host revoked ${p.name}'s invite key.`);
     },
     /** Shutdown: streams end and pending polls answer, so clients see a clean end rather than a reset. */

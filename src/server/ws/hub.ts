@@ -9,6 +9,7 @@ import type { ParticipantInfo } from "../../protocol/types.js";
 import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.js";
 import { visibleTo, type Participant, type Room } from "../../room/index.js";
 import type { RoomAuth as Auth } from "../auth.js";
+import type { Admit } from "./admit.js";
 import { FrameError, frameBuffer, messageFrame } from "./frames.js";
 
 /** What the hub needs of a socket (the gateway adapts crossws's peer to it). */
@@ -25,6 +26,8 @@ export interface WsSocket {
 export interface WsConn {
   sock: WsSocket;
   participant?: Participant;
+  /** The invite key the socket joined with (or its token was minted from): revoking it ends the socket. */
+  key?: object;
   /** Id of the last message written to this socket. */
   cursor: number;
   /** Replay finished: live frames are written directly. */
@@ -36,6 +39,8 @@ export interface WsConn {
 }
 
 export interface WsHubOptions {
+  /** Who a join makes the socket (admit.ts: POST /join's rules). @default a token's participant, or the name joined */
+  admit?: Admit;
   /** Unsent output per socket before it is closed as a slow consumer. */
   maxBufferBytes: number;
   /** Server ping interval; two unanswered pings close the socket. */
@@ -165,13 +170,16 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
      * RoomError (its HTTP status picks the close code). */
     join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>) {
       const caller = auth.authenticate(credentialRequest(c.sock, f), NO_QUERY);
-      let participant = caller.participant;
-      let token = caller.token;
-      if (!participant && f.name !== undefined) {
-        const r = room.join(checkName(f.name), f.kind ?? "agent");
-        participant = r.participant;
-        token = r.token;
-      }
+      const admitted = o.admit
+        ? o.admit(caller, f.name, f.kind)
+        : caller.participant
+          ? { participant: caller.participant, token: caller.token }
+          : f.name === undefined
+            ? undefined
+            : room.join(checkName(f.name), f.kind ?? "agent");
+      const participant = admitted?.participant;
+      const token = admitted?.token;
+      c.key = caller.key;
       if (participant) {
         participant.connections++;
         participant.via = "ws";
@@ -215,6 +223,15 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo, to });
           return void write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
         }
+      }
+    },
+
+    /** The host revoked an invite key: its sockets get `removed` and close with 4403. */
+    endKey(key: object, message: string) {
+      for (const c of conns) {
+        if (c.key !== key) continue;
+        write(c, frameBuffer({ type: "removed", message }));
+        drop(c, WS_CLOSE.REMOVED, "invite key revoked");
       }
     },
 

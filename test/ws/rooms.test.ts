@@ -1,0 +1,76 @@
+// WebSocket in a server of many rooms: /r/<id>/ws is that room's socket (its password, its keys, its messages only),
+// invite keys join and their revocation ends the socket (4403), keys-only rooms refuse the password (4401), and a
+// room the host closes ends its sockets with `closed` (4410) and refuses new upgrades (410).
+import { afterEach, expect, it } from "vitest";
+import { useRooms } from "../support/room.js";
+import { asHost, createRoom, mintKey } from "../support/rooms.js";
+import { joinWs, openWs, wsUrl, type TestSocket } from "./helpers.js";
+
+const start = useRooms(afterEach);
+const sockets: TestSocket[] = [];
+afterEach(() => void sockets.splice(0).forEach((s) => s.ws.terminate()));
+const track = <T extends TestSocket>(s: T) => (sockets.push(s), s);
+
+it("/r/<id>/ws is that room: its password, its messages only; an unknown room refuses the upgrade (404)", async () => {
+  const server = await start();
+  const other = await createRoom(server, { title: "Other" });
+  const inOther = track(await joinWs(server.url, { password: other.password, name: "ann" }, `/r/${other.id}/ws`));
+  expect(inOther.joined.room.title).toBe("Other");
+  const inDefault = track(await joinWs(server.url, { password: server.password, name: "dee" }));
+  // The default room's password does not open the other room.
+  const wrong = track(await openWs(wsUrl(server.url, `/r/${other.id}/ws`)));
+  wrong.send({ type: "join", password: server.password, name: "x" });
+  expect(await wrong.next()).toMatchObject({ type: "error", code: "UNAUTHORIZED" });
+  expect((await wrong.closed).code).toBe(4401);
+
+  inOther.send({ type: "send", text: "only in Other", ref: 1 });
+  expect((await inOther.next("sent")).message.text).toBe("only in Other");
+  inDefault.send({ type: "send", text: "only in default", ref: 2 });
+  expect((await inDefault.next("sent")).message.text).toBe("only in default");
+  const texts = (s: TestSocket) => s.frames.filter((f) => f.type === "message" && f.message.kind !== "system").map((f) => f.message.text);
+  expect(texts(inOther)).toEqual(["only in Other"]);
+  expect(texts(inDefault)).toEqual(["only in default"]);
+
+  await expect(openWs(wsUrl(server.url, "/r/nosuchroom1/ws"))).rejects.toMatchObject({ status: 404, body: expect.stringContaining('"ROOM_NOT_FOUND"') });
+});
+
+it("an invite key joins under its name; revoking it ends the socket with removed (4403) and the key joins no more", async () => {
+  const server = await start();
+  const room = await createRoom(server, { title: "Keys" });
+  const { key, keyId } = await mintKey(server, room.id, { label: "bot", name: "keybot" });
+  const s = track(await joinWs(server.url, { key }, `/r/${room.id}/ws`));
+  expect(s.joined.participant).toEqual({ name: "keybot", kind: "agent" });
+  s.send({ type: "send", text: "hello from a key", ref: "k" });
+  expect((await s.next("sent")).message).toMatchObject({ agent: "keybot", verified: true });
+
+  expect((await asHost(server, `/r/${room.id}/keys/${keyId}`, { method: "DELETE" })).status).toBeLessThan(300);
+  expect(await s.next("removed")).toMatchObject({ message: expect.stringContaining("revoked") });
+  expect((await s.closed).code).toBe(4403);
+  const again = track(await openWs(wsUrl(server.url, `/r/${room.id}/ws`)));
+  again.send({ type: "join", key });
+  expect(await again.next()).toMatchObject({ type: "error", code: "REVOKED" });
+  expect((await again.closed).code).toBe(4403);
+});
+
+it("a keys-only room refuses the password on a socket (KEY_REQUIRED, 4401)", async () => {
+  const server = await start();
+  const room = await createRoom(server, { title: "Locked", keysOnly: true, password: "some-password" });
+  const s = track(await openWs(wsUrl(server.url, `/r/${room.id}/ws`)));
+  s.send({ type: "join", password: "some-password", name: "pw" });
+  expect(await s.next()).toMatchObject({ type: "error", code: "KEY_REQUIRED" });
+  expect((await s.closed).code).toBe(4401);
+});
+
+it("closing a room ends its sockets with closed (4410); later upgrades get 410 ROOM_CLOSED", async () => {
+  const server = await start();
+  const room = await createRoom(server, { title: "Short-lived" });
+  const s = track(await joinWs(server.url, { password: room.password, name: "stay" }, `/r/${room.id}/ws`));
+  const elsewhere = track(await joinWs(server.url, { password: server.password, name: "elsewhere" }));
+  expect((await asHost(server, `/r/${room.id}`, { method: "DELETE" })).status).toBeLessThan(300);
+  expect(await s.next("closed")).toMatchObject({ type: "closed" });
+  expect((await s.closed).code).toBe(4410);
+  await expect(openWs(wsUrl(server.url, `/r/${room.id}/ws`))).rejects.toMatchObject({ status: 410, body: expect.stringContaining('"ROOM_CLOSED"') });
+  // The default room's socket is untouched.
+  elsewhere.send({ type: "ping" });
+  expect(await elsewhere.next("pong")).toEqual({ type: "pong" });
+});
