@@ -1,5 +1,5 @@
 // Reading cloudflared's stderr. We parse it ourselves rather than through untun, listhen or the `cloudflared` npm
-// package: STACK.md records that untun crashes the host on close() when the location is lowercase and when
+// package: the README's "Left out" list records that untun crashes the host on close() when the location is lowercase and when
 // cloudflared fails, and that the npm package's URL regex takes `https://api.trycloudflare.com` from the failure line
 // for the tunnel's URL. Every pattern here is unit-tested on real log lines (test/fixtures/tunnel/*.log).
 

@@ -3,6 +3,7 @@
 
 import { parseLogLine, quickTunnelFailureHint, OFFLINE_RE } from "./cloudflared-log.js";
 import { ROOM_STILL_UP, TunnelError } from "./errors.js";
+import { sleep } from "./sleep.js";
 import { spawnWatched, type WatchedExit, type WatchedProcess } from "./watched-process.js";
 
 const TAIL_LINES = 15;
@@ -21,6 +22,8 @@ export interface StartOptions {
   graceMs: number;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /** The start-up time limit: resolves true when `timeoutMs` is up (default: a timer), false once aborted. */
+  deadline?: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
 
 export function cloudflaredArgs(port: number): string[] {
@@ -45,19 +48,20 @@ export function startCloudflared(opts: StartOptions): Promise<CloudflaredRun> {
   const tail: string[] = [];
   let url: string | undefined;
   let settled = false;
+  const deadline = new AbortController(); // ends the start-up time limit once settled
 
   return new Promise<CloudflaredRun>((resolve, reject) => {
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadline.abort();
       opts.signal?.removeEventListener("abort", onAbort);
       // Reject only once the process is gone, so no caller ever races a half-dead cloudflared.
       void proc.stop().then(() => reject(err));
     };
     const succeed = (found: string) => {
       settled = true;
-      clearTimeout(timer);
+      deadline.abort();
       opts.signal?.removeEventListener("abort", onAbort);
       resolve({ url: found, process: proc, tail });
     };
@@ -82,19 +86,20 @@ export function startCloudflared(opts: StartOptions): Promise<CloudflaredRun> {
       }
     });
 
-    const timer = setTimeout(() => {
+    void (opts.deadline ?? sleep)(opts.timeoutMs, deadline.signal).then((up) => {
+      if (!up || settled) return;
       const seen = url ? `It printed ${url} but no connection to Cloudflare came up.` : "It printed no tunnel URL.";
       const offline = OFFLINE_RE.test(tail.join("\n"))
         ? "The network looks unreachable from here: check the connection. "
         : "The network may be slow or filtering Cloudflare (cloudflared needs outbound port 7844, or 443 over HTTP/2). ";
       fail(new TunnelError("TIMEOUT", `cloudflared did not become ready within ${Math.round(opts.timeoutMs / 1000)} s. ${seen}${quoteTail(tail)}`,
         `${offline}Try --tunnel again, or use --tunnel ngrok. ${manual}. ${ROOM_STILL_UP}`));
-    }, opts.timeoutMs);
+    });
 
     void proc.exited.then((exit) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadline.abort();
       opts.signal?.removeEventListener("abort", onAbort);
       const hint = OFFLINE_RE.test(tail.join("\n")) ? quickTunnelFailureHint(tail.join("\n")) + " " : "";
       reject(new TunnelError("EXITED", `cloudflared ${describeExit(exit)} before the tunnel was ready.${quoteTail(tail)}`,

@@ -81,6 +81,7 @@ async function findRelease(o: Required<Pick<DownloadOptions, "base" | "version" 
   const url = releaseUrl(o.base, o.version);
   const res = await fetchWithin(url, o.metaTimeoutMs ?? 30_000, o.signal, "the release lookup");
   const text = await res.text().catch(() => "");
+  if (o.signal?.aborted) throw cancelled();
   if (!res.ok) {
     const said = (() => {
       try {

@@ -2,7 +2,7 @@
 // AGENT_CHAT_CLOUDFLARED, then PATH, then the copy the `cloudflared` npm package keeps in node_modules/cloudflared/bin,
 // then the copy we downloaded earlier into the state directory's bin/ (download.ts). We only look for the npm
 // package's copy; we never depend on the package (its postinstall download is blocked by npm 11 and its URL regex is
-// wrong, see STACK.md). Downloading, when nothing is found, is install.ts's decision.
+// wrong: the README's "Left out" list). Downloading, when nothing is found, is install.ts's decision.
 
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";

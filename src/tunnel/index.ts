@@ -1,6 +1,7 @@
 // Public tunnel surface for `serve --tunnel`: one function that returns a plain handle. Internals live in the other
-// files of this folder. Deliberately no untun, listhen or `cloudflared` npm package (see cloudflared-log.ts and
-// STACK.md: untun crashes its host on close, the npm package mistakes api.trycloudflare.com for the tunnel URL).
+// files of this folder. Deliberately no untun, listhen or `cloudflared` npm package (see cloudflared-log.ts and the
+// README's "Left out" list: untun crashes its host on close, the npm package mistakes api.trycloudflare.com for the
+// tunnel URL).
 
 import { openNgrok } from "./ngrok.js";
 import type { InstallOptions } from "./install.js";
@@ -21,6 +22,8 @@ export interface TunnelTiming {
   stopGraceMs: number;
   /** Waits `ms`, resolving true, or false as soon as `signal` aborts. The restart back-off goes through it. */
   sleep: (ms: number, signal: AbortSignal) => Promise<boolean>;
+  /** The same for the start-up limit (startTimeoutMs): true when it is up, and cloudflared is given up on. */
+  startDeadline: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
 
 export interface TunnelOptions {

@@ -2,7 +2,7 @@
 //
 // Asset names are those the `cloudflared` npm package 0.7.3 downloads (lib/install.js: LINUX_URL, MACOS_URL,
 // WINDOWS_URL); we do not use that package itself because its download base is hard-coded to GitHub (so it cannot
-// be tested against a local stand-in) and its postinstall never runs under npm 11 (STACK.md).
+// be tested against a local stand-in) and its postinstall never runs under npm 11 (the README's "Left out" list).
 //
 // What a release offers for checking a download (GitHub's releases API, GET /repos/cloudflare/cloudflared/releases/…):
 // - every asset's `size` in bytes: a download that was cut off, or padded, is caught;

@@ -3,6 +3,7 @@
 
 import { describeExit, startCloudflared, type CloudflaredRun } from "./cloudflared.js";
 import { resolveCloudflared } from "./install.js";
+import { sleep } from "./sleep.js";
 import type { Tunnel, TunnelOptions, TunnelTiming } from "./index.js";
 
 /** cloudflared drains for up to 30 s on SIGINT by default; a closing room does not wait that long. */
@@ -10,7 +11,13 @@ export const STOP_GRACE_MS = 3000;
 /** Delays before each restart attempt; bounded, since a quick tunnel that keeps dying will not recover by itself. */
 export const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
 
-export const DEFAULT_TIMING: TunnelTiming = { restartDelaysMs: RESTART_DELAYS_MS, stopGraceMs: STOP_GRACE_MS, sleep };
+export const DEFAULT_TIMING: TunnelTiming = {
+  restartDelaysMs: RESTART_DELAYS_MS,
+  stopGraceMs: STOP_GRACE_MS,
+  // Unref'd: a pending restart never keeps a closing host up.
+  sleep: (ms, signal) => sleep(ms, signal, true),
+  startDeadline: (ms, signal) => sleep(ms, signal),
+};
 
 export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
   const log = opts.log ?? (() => {});
@@ -25,6 +32,7 @@ export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
       graceMs: timing.stopGraceMs,
       log,
       signal,
+      deadline: timing.startDeadline,
     });
 
   log(`cloudflared: starting a quick tunnel to http://127.0.0.1:${opts.port} (${bin})`);
@@ -87,21 +95,4 @@ export async function openCloudflared(opts: TunnelOptions): Promise<Tunnel> {
 
   watch(current);
   return tunnel;
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. Unref'd: a pending restart never keeps the host up. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    timer.unref();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

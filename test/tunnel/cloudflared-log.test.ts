@@ -1,4 +1,4 @@
-// The log parser on cloudflared's real lines (fixtures copied from STACK.md). No process, no network.
+// The log parser on cloudflared's real lines (fixtures: lines recorded from the real binary, see test/fixtures/tunnel/README.md). No process, no network.
 import { describe, expect, it } from "vitest";
 import {
   ERROR_LINE_RE,

@@ -1,7 +1,7 @@
 // openTunnel({provider: "cloudflared"}) against the stand-in executable: start-up, every start-up failure, and stop.
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openTunnel, TunnelError, type Tunnel } from "../../src/tunnel/index.js";
+import { openTunnel, TunnelError, type Tunnel, type TunnelTiming } from "../../src/tunnel/index.js";
 import { alive, FAKE_CF, readLines, readPids, tempDir, waitFor, withEnv } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -13,13 +13,13 @@ function setup(mode: string, extra: Record<string, string> = {}) {
   restoreEnv = withEnv({ FAKE_CF_MODE: mode, FAKE_CF_PIDFILE: pidFile, FAKE_CF_ARGSFILE: join(tmp.dir, "args"), ...extra });
 }
 
-async function start(opts: { startTimeoutMs?: number; log?: (l: string) => void; timing?: { stopGraceMs: number } } = {}) {
+async function start(opts: { startTimeoutMs?: number; log?: (l: string) => void; timing?: Partial<TunnelTiming> } = {}) {
   const tunnel = await openTunnel({ provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, ...opts });
   open.push(tunnel);
   return tunnel;
 }
 
-async function startError(opts: { startTimeoutMs?: number } = {}): Promise<TunnelError> {
+async function startError(opts: Parameters<typeof start>[0] = {}): Promise<TunnelError> {
   const err = await start(opts).then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(TunnelError);
   return err as TunnelError;
@@ -115,7 +115,11 @@ describe("cloudflared tunnel", () => {
 
   it("does not take the URL alone for readiness: a URL without a registered connection times out", async () => {
     setup("no-ready");
-    const err = await startError({ startTimeoutMs: 1000 });
+    // The time limit is up only once the URL has been printed (on a busy machine the stand-in may take longer than
+    // any fixed limit just to start): then only the missing connection can be why it is not ready.
+    const lines: string[] = [];
+    const urlSeen = async () => (await waitFor(() => lines.some((l) => l.includes("waiting for its first connection")), 20_000, "the URL line"), true);
+    const err = await startError({ startTimeoutMs: 1000, log: (l) => lines.push(l), timing: { startDeadline: urlSeen } });
     expect(err.code).toBe("TIMEOUT");
     expect(err.message).toContain("It printed https://dad-bridges-wizard-contest.trycloudflare.com but no connection");
   });
