@@ -2,8 +2,8 @@
 //
 // A strategy is `async (link) => outcome`. It delivers what arrives through `link` and returns when it cannot go
 // on: "failed" (the connection broke), "reset" (the room no longer has our cursor) or "fallback" (it works but is
-// held back: try the next strategy). It must stop at once when `link.signal` aborts. Today: "sse" (EventSource,
-// proven to flow by replaying the last message seen) then "poll" (long-poll); a WebSocket strategy can be put first.
+// held back: try the next strategy). It must stop at once when `link.signal` aborts. In order: "ws" (one WebSocket,
+// README "WebSocket"), "sse" (EventSource, proven to flow by replaying the last message seen), "poll" (long-poll).
 //
 // Cancellation is an AbortController per start() and one per attempt, never a counter: stop() aborts everything,
 // so no timer, EventSource or open long-poll outlives it.
@@ -24,6 +24,58 @@ function sleep(ms, signal, wake) {
     signal.addEventListener("abort", stop, { once: true });
     wake?.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * WebSocket: one socket joins with the page's token and cursor, then carries the replay and live messages. No
+ * socket within PROBE_MS (a proxy or tunnel that refuses upgrades, an older server): "fallback" to the event stream.
+ * A socket that opened and then broke, or whose join was refused: "failed", and the usual diagnosis (/room) says why.
+ */
+export async function ws(link) {
+  if (typeof WebSocket !== "function") return "fallback";
+  const url = new URL(`${link.base}ws`, location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  let sock;
+  try {
+    sock = new WebSocket(url);
+  } catch {
+    return "fallback";
+  }
+  let probe = 0;
+  try {
+    return await new Promise((resolve) => {
+      let opened = false;
+      let joined = false;
+      link.signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+      probe = setTimeout(() => !joined && resolve(opened ? "failed" : "fallback"), PROBE_MS);
+      sock.onopen = () => {
+        opened = true;
+        sock.send(JSON.stringify({ type: "join", token: link.token(), after: link.cursor }));
+      };
+      sock.onmessage = (e) => {
+        let f;
+        try { f = JSON.parse(e.data); } catch { return; }
+        if (f.type === "joined") {
+          joined = true;
+          clearTimeout(probe);
+          link.live("live");
+        } else if (f.type === "message") {
+          link.live("live"); // e.g. after an "offline" the socket itself survived
+          link.deliver([f.message]);
+        } else if (f.type === "reset") resolve("reset");
+        else if (f.type === "ping") sock.send('{"type":"pong"}');
+        else if (f.type === "removed") {
+          link.fatal(new ApiError(403, "REMOVED", f.message || "Removed from the room."));
+          resolve("aborted");
+        } else if (f.type === "closed") resolve("failed"); // the diagnosis finds the room gone (410)
+      };
+      sock.onclose = () => resolve(opened ? "failed" : "fallback");
+    });
+  } finally {
+    clearTimeout(probe);
+    sock.onclose = sock.onmessage = sock.onopen = null;
+    if (sock.readyState <= 1) sock.close(1000);
+  }
 }
 
 /** Server-Sent Events, from one message before the last one seen: its replay within PROBE_MS proves the stream flows. */
@@ -91,7 +143,7 @@ export async function poll(link) {
  * return the new cursor, `state(name)` connecting/live/polling/reconnecting/offline/closed, `fatal(err)` the
  * session is over (removed, token unknown), `room(info)` a /room answer seen while diagnosing.
  */
-export function createTransport({ api, base = "", token, isFatal, deliver, reset, state, fatal, room, strategies = { sse, poll } }) {
+export function createTransport({ api, base = "", token, isFatal, deliver, reset, state, fatal, room, strategies = { ws, sse, poll } }) {
   const order = Object.keys(strategies);
   let mode = 0;
   let cursor = 0;
@@ -155,7 +207,7 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
           if (isFatal(e)) return link.fatal(e);
         }
       }
-      if (outcome === "failed" && order[mode] === "sse") streamFailures++;
+      if (outcome === "failed" && order[mode] !== "poll") streamFailures++;
       // Something broke. Find out why (removed? room gone? network?) and come back with a backoff.
       if (current !== "closed" && current !== "offline") setState("reconnecting");
       pausing = true;

@@ -1,0 +1,93 @@
+// The page over a WebSocket in Chromium: it holds one socket (no event stream), survives a tunnel stand-in's drops
+// with every message once and in order, and behind a proxy that refuses upgrades it falls back to the event stream
+// by itself.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, shownIds, shownTexts, tcpProxy, watch } from "../browser/helpers.js";
+import { startTestRoom, type TestRoom } from "../support/room.js";
+import { upgradeRefusingProxy } from "./helpers.js";
+
+const linkFor = (base: string, room: TestRoom) => `${base}/#password=${encodeURIComponent(room.password)}`;
+const state = (page: Page) => page.locator("#conn").getAttribute("data-state");
+const via = async (r: TestRoom, name: string) =>
+  ((await (await r.api("/room")).json()) as { participants: { name: string; via: string }[] }).participants.find((p) => p.name === name)?.via;
+
+describeBrowser("web UI over WebSocket", () => {
+  let browser: Browser;
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const problems: string[][] = [];
+
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    expect(problems.flat(), "no page errors, no CSP refusals").toEqual([]);
+  });
+
+  async function open(url: string, name: string, opts = PHONE) {
+    const ctx = await browser.newContext(opts);
+    ctx.setDefaultTimeout(10_000);
+    cleanups.push(() => ctx.close());
+    const page = await ctx.newPage();
+    problems.push(watch(page));
+    await joinAs(page, url, name);
+    return { ctx, page };
+  }
+
+  async function room() {
+    const r = await startTestRoom();
+    cleanups.push(() => r.close());
+    return r;
+  }
+
+  it("a phone holds one socket through a tunnel stand-in and survives its drops: every message once, in order", async () => {
+    const r = await room();
+    const proxy = await tcpProxy(r.port);
+    cleanups.push(() => proxy.close());
+    const { page } = await open(linkFor(proxy.url, r), "Wendy");
+    await expect.poll(() => r.stats().websockets).toBe(1);
+    expect(r.stats().streams).toBe(0);
+    expect(await via(r, "Wendy")).toBe("ws");
+    const bot = await httpAgent(r, "ws-bot");
+    await bot.post("one");
+    await message(page, "one").waitFor();
+
+    for (let drop = 1; drop <= 2; drop++) {
+      await proxy.drop();
+      await expect.poll(() => state(page)).toBe("reconnecting");
+      await bot.post(`during ${drop}a`);
+      await bot.post(`during ${drop}b`);
+      await proxy.restore();
+      await expect.poll(() => state(page), { timeout: 30_000 }).toBe("live");
+      await message(page, `during ${drop}b`).waitFor();
+    }
+    await page.locator("#input").fill("sent over the socket's page");
+    await page.locator("#send").click();
+    await expect.poll(async () => (await shownTexts(page)).filter((t) => t === "sent over the socket's page").length).toBe(1);
+    expect(await shownTexts(page)).toEqual(["one", "during 1a", "during 1b", "during 2a", "during 2b", "sent over the socket's page"]);
+    const ids = await shownIds(page);
+    expect(ids).toEqual([...new Set(ids)].sort((a, b) => a - b));
+    // Still on a socket after the drops, not on a fallback.
+    await expect.poll(() => r.stats().websockets).toBe(1);
+    expect(r.stats().streams).toBe(0);
+  });
+
+  it("behind a proxy that refuses upgrades, the page falls back to the event stream by itself", async () => {
+    const r = await room();
+    const proxy = await upgradeRefusingProxy(r.port);
+    cleanups.push(() => proxy.close());
+    const { page } = await open(linkFor(proxy.url, r), "Fay", DESKTOP);
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("live");
+    await expect.poll(() => r.stats().streams).toBe(1);
+    expect(proxy.refused).toBeGreaterThan(0);
+    expect(r.stats().websockets).toBe(0);
+    const bot = await httpAgent(r, "sse-bot");
+    await bot.post("via the stream");
+    await message(page, "via the stream").waitFor();
+    expect(await via(r, "Fay")).toBe("stream");
+  });
+});
