@@ -83,7 +83,7 @@ describe("cloudflared tunnel", () => {
     expect(err.hint).toMatch(/cannot reach api\.trycloudflare\.com.*Check the network/);
     expect(err.hint).toContain("The room keeps running locally");
     expect(err.message).toContain(err.hint);
-    await waitFor(() => readPids(pidFile).length === 1 && !alive(readPids(pidFile)[0]!), 2000, "stand-in gone");
+    await waitFor(() => readPids(pidFile).length === 1 && !alive(readPids(pidFile)[0]!), 30_000, "stand-in gone");
   });
 
   it("rejects EXITED when cloudflared exits before printing a URL, quoting its last lines", async () => {
@@ -118,7 +118,7 @@ describe("cloudflared tunnel", () => {
     // The time limit is up only once the URL has been printed (on a busy machine the stand-in may take longer than
     // any fixed limit just to start): then only the missing connection can be why it is not ready.
     const lines: string[] = [];
-    const urlSeen = async () => (await waitFor(() => lines.some((l) => l.includes("waiting for its first connection")), 20_000, "the URL line"), true);
+    const urlSeen = async () => (await waitFor(() => lines.some((l) => l.includes("waiting for its first connection")), 30_000, "the URL line"), true);
     const err = await startError({ startTimeoutMs: 1000, log: (l) => lines.push(l), timing: { startDeadline: urlSeen } });
     expect(err.code).toBe("TIMEOUT");
     expect(err.message).toContain("It printed https://dad-bridges-wizard-contest.trycloudflare.com but no connection");

@@ -48,7 +48,7 @@ async function hostWithTunnel(mode: string, pidFile: string, extraEnv: Record<st
   host.stderr.on("data", (d: Buffer) => (err += d));
   let exited = false;
   host.on("exit", () => (exited = true));
-  await waitFor(() => out.includes("READY ") || exited, 10_000, "the host to open its tunnel");
+  await waitFor(() => out.includes("READY ") || exited, 30_000, "the host to open its tunnel");
   if (!out.includes("READY ")) throw new Error(`the host failed to open its tunnel:\n${err}`);
   return { host, output: () => out, exited: () => exited };
 }
@@ -69,7 +69,7 @@ describe("tunnel lifetime", () => {
     const { host, output, exited } = await hostWithTunnel("success", pidFile);
     const [pid] = readPids(pidFile);
     process.kill(-host.pid!, "SIGINT");
-    await waitFor(exited, 8000, "the host to exit after Ctrl-C");
+    await waitFor(exited, 30_000, "the host to exit after Ctrl-C");
     expect(host.exitCode).toBe(0);
     expect(output()).toContain("CLOSED");
     expect(output()).not.toContain("DOWN");
@@ -83,7 +83,7 @@ describe("tunnel lifetime", () => {
     const [pid] = readPids(pidFile);
     host.kill("SIGKILL");
     // The watchdog's SIGINT arrived (and was ignored): the grace period has begun, and it is 3 s long.
-    await waitFor(() => readLines(signals).includes("SIGINT"), 5000, "the stand-in to receive SIGINT");
+    await waitFor(() => readLines(signals).includes("SIGINT"), 30_000, "the stand-in to receive SIGINT");
     expect(alive(pid!)).toBe(true); // still in its grace period
     await waitFor(() => !alive(pid!), 8000, `stubborn stand-in ${pid} to be SIGKILLed by the watchdog`);
   });
@@ -105,14 +105,14 @@ describe("tunnel lifetime", () => {
         timing: { sleep: backoff.sleep },
       });
       expect(tunnel.url).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
-      await waitFor(() => events.length >= 1, 5000, "onDown");
+      await waitFor(() => events.length >= 1, 30_000, "onDown");
       expect(events[0]).toMatch(/^down: cloudflared exited with code 1: .*stand-in told to die/);
       // The restart waits out the first back-off delay (1 s by default) before starting anything.
-      await waitFor(() => backoff.waiting() === 1, 5000, "the restart to enter its back-off");
+      await waitFor(() => backoff.waiting() === 1, 30_000, "the restart to enter its back-off");
       expect(backoff.calls).toEqual([1000]);
       expect(readPids(pidFile)).toHaveLength(1);
       backoff.open();
-      await waitFor(() => events.length >= 2, 10_000, "onUrl");
+      await waitFor(() => events.length >= 2, 30_000, "onUrl");
       expect(events[1]).toBe("url: https://second-quiet-harbor-lamp.trycloudflare.com");
       expect(tunnel.url).toBe("https://second-quiet-harbor-lamp.trycloudflare.com");
       expect(logs.join("\n")).toContain("no longer works; starting a new tunnel");
@@ -139,7 +139,7 @@ describe("tunnel lifetime", () => {
         provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, log: (l) => logs.push(l), onUrl: (u) => urls.push(u),
         timing: { restartDelaysMs: [7, 11], sleep: async (ms) => (waits.push(ms), true) },
       });
-      await waitFor(() => logs.some((l) => l.startsWith("cloudflared: giving up")), 10_000, "the supervisor to give up");
+      await waitFor(() => logs.some((l) => l.startsWith("cloudflared: giving up")), 30_000, "the supervisor to give up");
       expect(waits).toEqual([7, 11]);
       expect(logs.filter((l) => /^cloudflared: restart \d\/2 failed: cloudflared could not create a quick tunnel/.test(l))).toHaveLength(2);
       expect(logs.find((l) => l.startsWith("cloudflared: giving up"))).toContain("Restart serve with --tunnel for a new public URL.");
@@ -165,7 +165,7 @@ describe("tunnel lifetime", () => {
         provider: "cloudflared", port: 8765, cloudflaredPath: FAKE_CF, onDown: () => (down = true), onUrl,
         log: (l) => logs.push(l), timing: { sleep: backoff.sleep },
       });
-      await waitFor(() => down && backoff.waiting() === 1, 5000, "onDown and the restart waiting out its back-off");
+      await waitFor(() => down && backoff.waiting() === 1, 30_000, "onDown and the restart waiting out its back-off");
       const closed = tunnel.close();
       backoff.open(); // the delay ends after close() began: the restart must still not start
       await Promise.all([closed, backoff.settled()]);
@@ -191,7 +191,7 @@ describe("tunnel lifetime", () => {
       });
       const [pid] = readPids(pidFile);
       process.kill(Number(readFileSync(ppidFile, "utf8")), "SIGTERM");
-      await waitFor(() => logs.some((l) => l.includes("stopped on purpose")), 5000, "the stop to be reported");
+      await waitFor(() => logs.some((l) => l.includes("stopped on purpose")), 30_000, "the stop to be reported");
       expect(alive(pid!)).toBe(false);
       expect(logs.find((l) => l.includes("stopped on purpose"))).toMatch(/^cloudflared was stopped by SIGTERM/);
       // The exit handler has run to its end (it logged the decision): a restart would have entered the back-off.

@@ -68,7 +68,7 @@ describe("serve --qr", () => {
 
   it("--host 127.0.0.1 with a tunnel: the code is the public web link, exactly", async () => {
     const s = serve(["--host", "127.0.0.1", "--qr", "--json", "--tunnel", "--cloudflared", FAKE_CF]);
-    await s.waitFor(/\n/, { timeoutMs: 15_000 });
+    await s.waitFor(/\n/);
     const [info] = jsonLines<{ publicUrl: string; webLink: string }>(s.stdout);
     expect(info!.publicUrl).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
     expect(info!.webLink).toBe(webLink(info!.publicUrl, "pw"));
@@ -90,7 +90,7 @@ describe("serve --qr", () => {
       bin: "/usr/bin/script",
       binArgs: (args) => ["-qec", [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(" "), "/dev/null"],
     });
-    await s.waitFor(/-{72}\r?\n[\s\S]*-{72}/, { timeoutMs: 15_000 }); // the whole banner is out
+    await s.waitFor(/-{72}\r?\n[\s\S]*-{72}/); // the whole banner is out
     expect(s.stdout).toContain("No QR code: the room's only URL, http://127.0.0.1:");
     expect(s.stdout).not.toMatch(QR_BLOCKS);
   });

@@ -54,7 +54,7 @@ async function stand(o: { corrupt?: boolean } = {}) {
 }
 /** serve --json prints its line once the tunnel is up or has failed. */
 async function info(p: Proc): Promise<Info> {
-  await p.waitFor(/\n/, { timeoutMs: 20_000 });
+  await p.waitFor(/\n/);
   return jsonLines<Info>(p.stdout)[0]!;
 }
 
@@ -122,7 +122,7 @@ describe.skipIf(!ASSET || ASSET.endsWith(".exe"))("serve --tunnel without cloudf
     const m = machine();
     const s = await stand();
     const p = serve(m, [], { AGENT_CHAT_CLOUDFLARED_BASE: s.base }, { pty: true });
-    await p.waitFor(/Public: +https:\S+/, { timeoutMs: 20_000 });
+    await p.waitFor(/Public: +https:\S+/);
     expect(p.stdout).toContain(`  Public:    ${PUBLIC}`);
     expect(p.stdout).toMatch(/\r\x1b\[2Kcloudflared: downloading \d+\.\d of \d+\.\d MB \(100%\)\r?\n/);
     expect(existsSync(m.cached)).toBe(true);
@@ -147,7 +147,7 @@ describe.skipIf(!ASSET || ASSET.endsWith(".exe"))("serve --tunnel without cloudf
     const s = await releaseServer([{ name: ASSET!, published: fakeCloudflaredScript(), stallAfter: 10 }]);
     servers.push(s);
     const p = serve(m, ["--json", "--install-cloudflared"], { AGENT_CHAT_CLOUDFLARED_BASE: s.base });
-    await p.waitFor(/cloudflared: downloaded 0\.0 of/, { from: "stderr", timeoutMs: 20_000 });
+    await p.waitFor(/cloudflared: downloaded 0\.0 of/, { from: "stderr" });
     expect(cachedFiles(m).filter((f) => f.endsWith(".download"))).toHaveLength(1); // it is mid-way
     p.kill("SIGINT");
     expect(await p.exited).toEqual({ code: 0, signal: null });
