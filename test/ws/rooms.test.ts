@@ -74,3 +74,42 @@ it("closing a room ends its sockets with closed (4410); later upgrades get 410 R
   elsewhere.send({ type: "ping" });
   expect(await elsewhere.next("pong")).toEqual({ type: "pong" });
 });
+
+it("a private message (send with to) reaches the sender and the recipient only, live and in replay", async () => {
+  const server = await start();
+  const alice = track(await joinWs(server.url, { password: server.password, name: "alice" }));
+  const bob = track(await joinWs(server.url, { password: server.password, name: "bob" }));
+  const carol = track(await joinWs(server.url, { password: server.password, name: "carol" }));
+  alice.send({ type: "send", text: "just for bob", to: "bob", ref: "pm" });
+  const sent = await alice.next("sent");
+  expect(sent).toMatchObject({ ref: "pm", message: { agent: "alice", to: "bob", text: "just for bob" } });
+  let toBob = await bob.next("message");
+  while (toBob.message.kind === "system") toBob = await bob.next("message");
+  expect(toBob.message).toEqual(sent.message);
+  alice.send({ type: "send", text: "for everyone", ref: "pub" });
+  await alice.next("sent");
+  // Carol's next message is the public one: the private one never reached her socket.
+  const carolTexts: string[] = [];
+  while (!carolTexts.includes("for everyone")) {
+    const f = await carol.next("message");
+    if (f.message.kind !== "system") carolTexts.push(f.message.text);
+  }
+  expect(carolTexts).toEqual(["for everyone"]);
+  // Replays too: bob's includes it, carol's (with her token) and a password reader's do not.
+  const replay = async (join: Record<string, unknown>) => {
+    const s = track(await joinWs(server.url, { ...join, after: 0 }));
+    const texts: string[] = [];
+    while (!texts.includes("for everyone")) {
+      const f = await s.next("message");
+      if (f.message.kind !== "system") texts.push(f.message.text);
+    }
+    return texts;
+  };
+  expect(await replay({ token: bob.joined.token })).toEqual(["just for bob", "for everyone"]);
+  expect(await replay({ token: carol.joined.token })).toEqual(["for everyone"]);
+  expect(await replay({ password: server.password })).toEqual(["for everyone"]);
+  // A reader without a name cannot send, privately or not.
+  const reader = track(await joinWs(server.url, { password: server.password }));
+  reader.send({ type: "send", text: "psst", to: "bob", ref: 9 });
+  expect(await reader.next("error")).toMatchObject({ ref: 9, code: "BAD_NAME" });
+});

@@ -78,12 +78,12 @@ describe("join", () => {
   });
 
   it("no join within the deadline: JOIN_TIMEOUT, closed with 4408; a socket that joined in time stays", async () => {
-    const room = await start({ wsJoinTimeoutMs: 300, wsPingMs: 1000 });
+    const room = await start({ wsJoinTimeoutMs: 1500, wsPingMs: 3000 });
     const joined = track(await joinWs(room.url, { password: room.password, name: "quick" }));
     const idle = track(await openWs(wsUrl(room.url)));
     expect(await idle.next()).toMatchObject({ type: "error", code: "JOIN_TIMEOUT" });
     expect((await idle.closed).code).toBe(4408);
-    // The joined socket outlives the deadline: it gets the first server ping (1 s) and is still open.
+    // The joined socket outlives the deadline: it gets the first server ping (3 s) and is still open.
     await joined.next("ping");
     expect(joined.ws.readyState).toBe(joined.ws.OPEN);
   });
@@ -169,7 +169,8 @@ describe("replay and resume", () => {
 
 describe("pings", () => {
   it("two unanswered pings close the socket (4408) while a socket that answers stays", async () => {
-    const room = await start({ wsPingMs: 150 });
+    // 600 ms: the answering socket must pong within about a second even on a loaded machine.
+    const room = await start({ wsPingMs: 600 });
     const deaf = track(await joinWs(room.url, { password: room.password, name: "deaf" }));
     const alive = track(await joinWs(room.url, { password: room.password, name: "alive" }));
     alive.ws.on("message", (d) => JSON.parse(String(d)).type === "ping" && alive.send({ type: "pong" }));
