@@ -4,10 +4,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { RoomError } from "../protocol/errors.js";
 import type { Slice } from "../room/history.js";
 
-/** `{"messages":[…],"next":N}` built from already-serialised messages: no JSON.stringify per read. */
+/**
+ * `{"messages":[…],"cursor":N,"next":N}` built from already-serialised messages: no JSON.stringify per read.
+ * `cursor` is the id to pass as `after=` next time; `next` is the same value under its first name (kept for clients).
+ */
 export function sliceBody(s: Slice): string {
-  return `{"messages":[${s.items.join(",")}],"next":${s.next}${s.reset ? ',"reset":true' : ""}}`;
+  return `{"messages":[${s.items.join(",")}],${tail(s)}}`;
 }
+
+const tail = (s: Slice) => `"cursor":${s.next},"next":${s.next}${s.reset ? ',"reset":true' : ""}`;
 
 /** Answers up to this size go out in one piece; larger ones are streamed as the client reads. */
 export const STREAM_OVER = 64 * 1024;
@@ -33,7 +38,7 @@ export function streamSlice(res: ServerResponse, s: Slice, headers: Record<strin
       while (i < s.items.length && chunk.length < STREAM_OVER) chunk += (i ? "," : "") + s.items[i++];
       if (!res.write(chunk)) return void res.once("drain", pump);
     }
-    res.end(`],"next":${s.next}${s.reset ? ',"reset":true' : ""}}`);
+    res.end(`],${tail(s)}}`);
   };
   pump();
   return new Promise((resolve) => res.once("close", resolve));

@@ -11,6 +11,7 @@ import { intParam, readJsonObject, sliceBody, sliceSize, streamSlice, STREAM_OVE
 import { JSON_TYPE, send, sendJson } from "./reply.js";
 import { hostOnly, type Ctx, type RouteDef, type RouteDeps } from "./routes.js";
 import { claimKey } from "./keys.js";
+import { cutSlice, filterSlice, pollFilter, recentJson, unreadBefore } from "./cursor.js";
 
 const POLL_MAX_S = 90;
 
@@ -81,13 +82,17 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
         d.rooms.checkRoomFor(hosted, name);
         r = room.join(name, kind, caller.token, caller.host);
       }
-      sendJson(c.res, 201, {
+      // `cursor` is where the first poll starts; the last few messages come along as context (the curl path).
+      const head = JSON.stringify({
         ok: true,
         token: r.token,
         participant: { name: r.participant.name, kind: r.participant.kind },
+        cursor: room.history.lastId,
         next: room.history.lastId,
         room: { id: hosted.id, title: room.title, startedAt: room.startedAt },
       });
+      const visible = (sl: Slice) => room.privates.filter(sl, r.participant.name);
+      send(c.res, 201, `${head.slice(0, -1)},"messages":${recentJson(room.history, visible)}}`);
     }),
 
     route("POST", "/leave", ({ res, hosted, caller }) => {
@@ -101,8 +106,14 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const replyTo = body.replyTo === undefined ? undefined : Number(body.replyTo);
       if (replyTo !== undefined && !Number.isSafeInteger(replyTo)) throw new RoomError("BAD_FIELD", `"replyTo" must be a message id.`);
       const to = body.to === undefined || body.to === null ? undefined : checkName(body.to, "to");
-      const message = c.hosted.room.post(senderOf(c, body), body.text, { replyTo, to });
-      send(c.res, 201, `{"ok":true,"message":${JSON.stringify(message)}}`);
+      const after = intParam(c.query.get("after"), "after");
+      const sender = senderOf(c, body);
+      const message = c.hosted.room.post(sender, body.text, { replyTo, to });
+      // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
+      // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
+      const who = "participant" in sender ? sender.participant.name : sender.name;
+      const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
+      send(c.res, 201, `{"ok":true,"message":${JSON.stringify(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);
     }),
 
     route("GET", "/messages", ({ res, query, hosted, caller }) => {
@@ -116,10 +127,19 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
     }),
 
     route("GET", "/messages/poll", async ({ res, query, hosted, caller }) => {
-      const after = intParam(query.get("after"), "after") ?? 0;
-      const outcome = await d.hubs(hosted).polls.wait(res, after, pollTimeout(query), caller.participant, caller.key);
-      if (outcome instanceof RoomError) throw outcome;
-      if (outcome) await sendSlice(res, outcome);
+      let after = intParam(query.get("after"), "after") ?? 0;
+      const limit = intParam(query.get("limit"), "limit");
+      const keep = pollFilter(query, caller.participant);
+      const deadline = Date.now() + pollTimeout(query);
+      // With mine=0 / mentions=1, a batch of only filtered-out messages is no answer: move past it, keep waiting.
+      for (;;) {
+        const outcome = await d.hubs(hosted).polls.wait(res, after, Math.max(0, deadline - Date.now()), caller.participant, caller.key);
+        if (outcome instanceof RoomError) throw outcome;
+        if (!outcome) return;
+        const slice = filterSlice(cutSlice(outcome, limit, after), keep);
+        if (slice.items.length || slice.reset || !keep || Date.now() >= deadline || slice.next === after) return sendSlice(res, slice);
+        after = slice.next;
+      }
     }),
 
     route("GET", "/messages/stream", async ({ req, res, query, hosted, caller }) => {

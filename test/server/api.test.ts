@@ -75,8 +75,8 @@ describe("messages", () => {
     const last = (await (await room.api(`/messages?limit=1`)).json()) as { messages: { id: number }[] };
     expect(last.messages.map((m) => m.id)).toEqual([b.message.id]);
     // limit=0: no messages, just the current last id (how a client learns where "now" is)
-    expect(await (await room.api(`/messages?limit=0`)).json()).toEqual({ messages: [], next: b.message.id });
-    expect(await (await room.api(`/messages?after=${before}&limit=0`)).json()).toEqual({ messages: [], next: before });
+    expect(await (await room.api(`/messages?limit=0`)).json()).toEqual({ messages: [], cursor: b.message.id, next: b.message.id });
+    expect(await (await room.api(`/messages?after=${before}&limit=0`)).json()).toEqual({ messages: [], cursor: before, next: before });
   });
 
   it("the predecessor's clients keep working: after=<count> and {agent,text} with X-Room-Password", async () => {
