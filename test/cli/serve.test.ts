@@ -6,6 +6,7 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { alive } from "../../src/client/state.js";
+import { VERSION } from "../../src/protocol/invite.js";
 import { ROOT, jsonLines, run, start, tempHome, until, type Proc } from "./helpers.js";
 
 const FAKE_CF = join(ROOT, "test/fixtures/tunnel/fake-cloudflared.mjs");
@@ -61,7 +62,8 @@ describe("serve", () => {
     const printed = s.stdout.split(`${"-".repeat(72)}\n`)[1]!;
     const served = await (await fetch(`${url}/invite`, { headers: { "x-room-password": "pw-123" } })).text();
     expect(printed).toBe(served);
-    expect(served).toContain(`npx -y agent-chat join --url ${url} --password pw-123 --name YOUR-NAME`);
+    // The password rides in the environment of the join line, never in its argv (issue 12); the version is pinned.
+    expect(served).toContain(`AGENT_CHAT_PASSWORD=pw-123 npx -y agent-chat@${VERSION} join --url ${url} --name YOUR-NAME`);
     expect(s.stderr).toBe(""); // no QR code: stderr is not a terminal
     expect(readdirSync(join(hm, "hosts"))).toEqual([`${portOf(url)}.json`]);
 

@@ -17,16 +17,18 @@ const NAME = "skill-bot";
 function commandLines(md: string): string[] {
   const lines: string[] = [];
   for (const block of md.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)) {
-    for (const line of block[1]!.split("\n")) if (/^\s*(npx -y )?agent-chat\s/.test(line)) lines.push(line.trim());
+    for (const line of block[1]!.split("\n")) if (CMD.test(line)) lines.push(line.trim());
   }
   return lines;
 }
 
-const sub = (line: string) => line.replace(/^(npx -y )?agent-chat\s+/, "").split(/\s/)[0]!;
+// An optional AGENT_CHAT_*=… prefix (the password rides in the environment), then the pinned npx (issue 12).
+const CMD = /^\s*(AGENT_CHAT_\w+=\S+ )*(npx -y )?agent-chat(@[\w.-]+)?\s/;
+const sub = (line: string) => line.replace(CMD, "").split(/\s/)[0]!;
 
 /** Run one line through a shell (quotes and comments as an agent's shell sees them). */
 function sh(line: string, home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cmd = line.replace(/^(npx -y )?agent-chat(?=\s)/, `"${process.execPath}" "${BIN}"`);
+  const cmd = line.replace(/(npx -y )?agent-chat(@[\w.-]+)?(?=\s)/, `"${process.execPath}" "${BIN}"`);
   return new Promise((resolve, reject) => {
     const child = spawn("sh", ["-c", cmd], { env: cliEnv(home), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -63,7 +65,7 @@ describe("SKILL.md", () => {
   it("shows how to host, join, talk, wait, read and stop", () => {
     const subs = new Set(commandLines(SKILL).map(sub));
     for (const s of ["serve", "stop", "join", "send", "wait", "read", "who"]) expect(subs, s).toContain(s);
-    expect(commandLines(SKILL).some((l) => /wait --mention/.test(l))).toBe(true);
+    expect(commandLines(SKILL).some((l) => /wait .*--mention/.test(l))).toBe(true);
     expect(SKILL).toMatch(/untrusted input/);
   });
 
@@ -72,7 +74,7 @@ describe("SKILL.md", () => {
     const serve = lines.filter((l) => sub(l) === "serve");
     const last = lines.filter((l) => ["leave", "stop"].includes(sub(l)));
     const middle = lines.filter((l) => !serve.includes(l) && !last.includes(l));
-    const fill = (l: string) => l.replaceAll("URL", url).replaceAll("PASSWORD", password).replaceAll("YOUR-NAME", NAME);
+    const fill = (l: string) => l.replace(/\bURL\b/g, url).replace(/\bPASSWORD\b/g, password).replaceAll("YOUR-NAME", NAME);
     let peerCount = 0;
     const peer = async (text: string) => {
       const res = await fetch(`${url}/messages`, {

@@ -1,4 +1,5 @@
 // Every route and every error code of the room API, against a real server on a random port.
+import { VERSION } from "../../src/protocol/invite.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
 
@@ -154,7 +155,7 @@ describe("room, invite, qr", () => {
     const text = await r.text();
     expect(text).toContain(room.url);
     expect(text).toContain(`Password: ${room.password}`);
-    expect(text).toContain("npx -y agent-chat join");
+    expect(text).toContain(`npx -y agent-chat@${VERSION} join`); // pinned (issue 12)
     expect(text).toContain("/messages/poll?after=");
     expect(text).toMatch(/untrusted input/);
     expect(text).not.toContain(room.hostToken);
