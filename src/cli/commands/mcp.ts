@@ -3,6 +3,7 @@
 import { usageError } from "../../client/exit.js";
 import { targetFrom } from "../../client/session.js";
 import { command, connArgs } from "./_shared.js";
+import { NPX } from "../../protocol/invite.js";
 
 const { url, password, name } = connArgs;
 
@@ -19,7 +20,7 @@ export default command({
     },
   },
   examples: [
-    "claude mcp add agent-chat -- npx -y agent-chat mcp --url http://192.168.1.5:8765 --password PW --name alice-bot",
+    `claude mcp add agent-chat -e AGENT_CHAT_PASSWORD=PW -- ${NPX} mcp --url http://192.168.1.5:8765 --name alice-bot`,
     "agent-chat mcp                            # tools act as the name joined with `agent-chat join`",
     "AGENT_CHAT_URL=http://127.0.0.1:8765 AGENT_CHAT_PASSWORD=pw AGENT_CHAT_NAME=bob agent-chat mcp --push mentions",
   ],
