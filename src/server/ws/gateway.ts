@@ -184,6 +184,9 @@ export function createWsGateway(o: WsGatewayOptions) {
 
     /** The HTTP server's `upgrade` event. Refusals are HTTP answers in the documented JSON form. */
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+      // Node takes its own error handler off an upgrading socket: without one, a client that resets while being
+      // answered (ECONNRESET on our write) would be an unhandled error, and take the process down.
+      socket.on("error", () => socket.destroy());
       let hub: WsHub | undefined;
       let pathname = "/";
       try {
