@@ -144,6 +144,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
         const open = btn.getAttribute("aria-expanded") !== "true";
         btn.setAttribute("aria-expanded", String(open));
         summary.classList.toggle("open", open);
+        for (let n = summary.nextElementSibling; n?.classList.contains("in-run"); n = n.nextElementSibling) n.classList.toggle("folded", !open);
       });
       summary.append(btn);
       run[0].before(summary);
