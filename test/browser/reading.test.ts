@@ -140,7 +140,7 @@ describeBrowser("web UI: reading an agents' code review on a phone", () => {
     // The first unread is on screen, and the log did not just jump to its end.
     const inView = await page.evaluate(() => {
       const log = document.getElementById("log")!.getBoundingClientRect();
-      const first = [...document.querySelectorAll("#log .msg")].find((e) => e.textContent!.includes("first unread"))!.getBoundingClientRect();
+      const first = Array.from(document.querySelectorAll("#log .msg")).find((e) => e.textContent!.includes("first unread"))!.getBoundingClientRect();
       return first.top >= log.top - 1 && first.top < log.bottom;
     });
     expect(inView).toBe(true);
