@@ -37,16 +37,31 @@ export function createComposer({ api, log, connected, me, names, fatal }) {
     return li;
   }
 
+  /** Is `m` the room's copy of a message this page tried to send (its answer lost on the way back)? */
+  const isCopyOf = (m, item) => item.tried && m.id > item.afterId && m.agent === me() && m.verified !== false && m.text === item.text;
+
   function queue(item) {
+    // The stream may already have brought it: then it arrived, and nothing waits.
+    if (log.messages.some((m) => isCopyOf(m, item))) return;
     item.li = pendingLine(item);
     outbox.push(item);
+  }
+
+  /** Messages just received: a waiting message that shows up among them was sent after all. */
+  function reconcile(list) {
+    for (const m of list) {
+      const i = outbox.findIndex((item) => isCopyOf(m, item));
+      if (i < 0) continue;
+      outbox[i].li.remove();
+      outbox.splice(i, 1);
+    }
   }
 
   /** Did an earlier attempt reach the room after all (its answer lost on the way back)? Then it must not go twice. */
   async function alreadySent(item) {
     if (!item.tried) return false;
     const data = await api(`messages?after=${item.afterId}`);
-    return data.messages.some((m) => m.agent === me() && m.verified !== false && m.text === item.text);
+    return data.messages.some((m) => isCopyOf(m, item));
   }
 
   async function post(item) {
@@ -216,6 +231,7 @@ export function createComposer({ api, log, connected, me, names, fatal }) {
   return {
     send,
     flush,
+    reconcile,
     reply: setReply,
     get pending() { return outbox.length; },
     enable(on) {

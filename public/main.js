@@ -66,7 +66,7 @@ const transport = createTransport({
   base,
   token: () => session.token,
   isFatal: (e) => isRemoved(e) || isUnknownToken(e),
-  deliver: (list) => log.add(list, true),
+  deliver: (list) => (log.add(list, true), composer.reconcile(list)),
   reset: async () => {
     const next = await loadHistory();
     log.note("Some messages were missed: the room no longer keeps them. Showing what it has.");

@@ -215,6 +215,10 @@ export function createLog({ me, onMention, onSystem, onReply }) {
       meta.append(u);
     }
     if (isMine(m)) meta.append(el("span", "badge badge-you", "you"));
+    if (typeof m.to === "string") {
+      li.classList.add("private");
+      meta.append(el("span", "badge badge-private", m.to === me() ? "private to you" : `private to ${m.to}`));
+    }
     meta.append(time);
     const replyBtn = el("button", "reply-btn");
     replyBtn.type = "button";

@@ -4,7 +4,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { DESKTOP, PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
+import { DESKTOP, PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent, patientPolls } from "./helpers.js";
+
+patientPolls();
 
 describeBrowser("web UI: typing like a phone app", () => {
   let browser: Browser;

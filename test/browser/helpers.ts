@@ -3,7 +3,7 @@
 // (one drops every connection on demand, one buffers SSE bodies like a Cloudflare quick tunnel).
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { TestRoom } from "../support/room.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -50,6 +50,14 @@ export const PHONES: (BrowserContextOptions & { label: string })[] = [
   { label: "320 dark", viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "dark" },
   { label: "390 light", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "light" },
 ];
+
+/**
+ * expect.poll() waits 1 s by default: too tight for a busy two-core machine running two suites. The page suites for
+ * issue 16 call this at their top so every poll there waits up to 15 s (it still passes as soon as the condition holds).
+ */
+export function patientPolls() {
+  vi.setConfig({ expect: { poll: { timeout: 15_000, interval: 50 } } });
+}
 
 /** Collect what must never happen on the page: uncaught errors and Content-Security-Policy refusals. */
 export function watch(page: Page) {

@@ -5,7 +5,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch } from "./helpers.js";
+import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, patientPolls } from "./helpers.js";
+
+patientPolls();
 
 describeBrowser("web UI: deliberate, reversible moderation; trust made visible", () => {
   let browser: Browser;

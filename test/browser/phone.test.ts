@@ -5,7 +5,9 @@ import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { CHROMIUM, PHONES, describeBrowser, httpAgent, joinAs, launch, watch } from "./helpers.js";
+import { CHROMIUM, PHONES, describeBrowser, httpAgent, joinAs, launch, watch, patientPolls } from "./helpers.js";
+
+patientPolls();
 
 const SHOTS = new URL(process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/", import.meta.url);
 

@@ -5,7 +5,9 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
+import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent, patientPolls } from "./helpers.js";
+
+patientPolls();
 
 const REVIEW = [
   "## Review of #812",

@@ -5,7 +5,9 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch } from "./helpers.js";
+import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, patientPolls } from "./helpers.js";
+
+patientPolls();
 
 const linkFor = (r: TestRoom) => `${r.url}/#password=${encodeURIComponent(r.password)}`;
 const state = (page: Page) => page.locator("#conn").getAttribute("data-state");
@@ -156,8 +158,9 @@ describeBrowser("web UI: the conversation survives leaving, restarts, closing an
     });
     await page.locator("#input").fill("only once, please");
     await page.locator("#send").click();
+    await expect.poll(() => cut).toBe(1);
     await expect.poll(() => page.locator("#log .msg.pending").count(), { timeout: 30_000 }).toBe(0);
-    await expect.poll(() => page.locator("#log .msg", { hasText: "only once, please" }).count()).toBe(1);
+    await expect.poll(() => page.locator("#log .msg", { hasText: "only once, please" }).count(), { timeout: 30_000 }).toBe(1);
     expect((await texts(r)).filter((m) => m.text === "only once, please")).toHaveLength(1);
     expect(cut).toBe(1); // the retry found it in the room instead of posting again
   });
