@@ -110,6 +110,10 @@ export function loadSuite() {
           const rd = new SseReader(`visitor-${v}-${k}`, r.url, { authorization: `Bearer ${j.token}` }, j.next, ledger);
           visitorReaders.push(rd);
           rd.connect();
+          // Leave only once the stream is open: on a loaded machine a stream request still in flight would reach the
+          // server after the leave, with a token that no longer exists, and count as a failed guess from this address
+          // (ten of those and every password check here waits: AUTH_RATE_LIMITED).
+          await until(() => rd.opened, (n) => n > 0, 30_000, `${rd.name}'s stream to open`);
           await sleep(1000 + Math.random() * 2000);
           rd.stop();
           const left = await request(r.url, "/leave", { method: "POST", agent, headers: { authorization: `Bearer ${j.token}` } });
