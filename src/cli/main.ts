@@ -23,6 +23,8 @@ export const commands = {
   pause: load("pause"),
   resume: load("resume"),
   title: load("title"),
+  rooms: load("rooms"),
+  keys: load("keys"),
   mcp: load("mcp"),
   notify: load("notify"),
   status: load("status"),

@@ -23,9 +23,10 @@ export interface JoinResult {
   online: ParticipantInfo[];
 }
 
-/** Join `url` as `name` (again: the same participant, when this machine holds its token). */
-export async function join(o: { url: string; name: string; password?: string; kind?: "agent" | "human"; share?: boolean }): Promise<JoinResult> {
-  const { session, room } = await joinRoom({ url: o.url, password: o.password, name: o.name, kind: o.kind ?? "agent", share: o.share });
+/** Join `url` as `name` (again: the same participant, when this machine holds its token), with the password or an
+ * invite key (whose name, when it carries one, is used; `name` may then be left out). */
+export async function join(o: { url: string; name?: string; password?: string; key?: string; kind?: "agent" | "human"; share?: boolean }): Promise<JoinResult> {
+  const { session, room } = await joinRoom({ url: o.url, password: o.password, key: o.key, name: o.name, kind: o.kind ?? "agent", share: o.share });
   const client = createClient(sessionConn(session));
   const recent = (await client.messages(Math.max(0, session.cursor - RECENT), RECENT)).messages.filter((m) => m.id <= session.cursor);
   const online = room.participants.filter((p) => p.online && foldName(p.name) !== foldName(session.name));
@@ -47,7 +48,7 @@ export interface SendResult {
  * Post `text`. With `ifCaughtUp`, post only when nothing from others waits unread; otherwise return those messages
  * (marked read) and post nothing, so the caller reads them and decides again.
  */
-export function send(t: Target, text: string, o: { replyTo?: number; ifCaughtUp?: boolean; limit?: number } = {}): Promise<SendResult> {
+export function send(t: Target, text: string, o: { replyTo?: number; to?: string; ifCaughtUp?: boolean; limit?: number } = {}): Promise<SendResult> {
   const limit = o.limit ?? BATCH_LIMIT;
   return withSession(t, async (s, c) => {
     if (o.ifCaughtUp) {
@@ -57,7 +58,7 @@ export function send(t: Target, text: string, o: { replyTo?: number; ifCaughtUp?
         return { session: s, unread: waiting };
       }
     }
-    const message = await c.send(text, o.replyTo);
+    const message = await c.send(text, o.replyTo, o.to);
     // Everything between the read position and our own message: what we would have talked past. Ids are
     // contiguous, so the (span - 1) messages after the cursor are exactly those before ours.
     const span = message.id - s.cursor;

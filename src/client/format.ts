@@ -33,6 +33,7 @@ export function formatMessage(m: Message, ctx: FormatContext = {}): string {
     else if (m.mentions.includes("all")) tags.push("@all");
   }
   if (m.replyTo !== undefined) tags.push(`re #${Number(m.replyTo)}`);
+  if (typeof m.to === "string") tags.push(isMine(m, ctx.me) ? `private to ${cleanInline(m.to, 60)}` : "private to you");
   const who = cleanInline(m.agent, 80) + (tags.length ? ` (${tags.join(", ")})` : "");
   return indentContinuation(`#${Number(m.id)} ${clock(m.timestamp)} ${who}: `, m.text);
 }

@@ -3,10 +3,18 @@
 import { normalizeUrl, type Conn } from "./http.js";
 import { usageError } from "./exit.js";
 import { listHosts, type HostRecord } from "./state.js";
+import { roomIdOf, roomUrl, serverOf } from "./rooms.js";
 
-export function hostConn(args: { url?: string; "host-token"?: string }): Conn {
+/** `room` (--room, AGENT_CHAT_ROOM, or a URL ending in /r/<id>): the call goes to that room of the server. */
+export function hostConn(args: { url?: string; room?: string; "host-token"?: string }): Conn {
+  const c = serverConn(args);
+  const room = (args.room || process.env.AGENT_CHAT_ROOM || "").trim() || roomIdOf(normalizeUrl(args.url || process.env.AGENT_CHAT_URL || c.url));
+  return { ...c, url: roomUrl(c.url, room) };
+}
+
+function serverConn(args: { url?: string; "host-token"?: string }): Conn {
   const rawUrl = args.url || process.env.AGENT_CHAT_URL;
-  const url = rawUrl ? normalizeUrl(rawUrl) : undefined;
+  const url = rawUrl ? serverOf(normalizeUrl(rawUrl)) : undefined;
   const token = args["host-token"] || process.env.AGENT_CHAT_HOST_TOKEN;
   const hosts = listHosts();
   const rec = url ? hosts.find((h) => h.localUrl === url || h.urls.includes(url)) : hosts.length === 1 ? hosts[0] : undefined;

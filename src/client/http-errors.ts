@@ -52,6 +52,7 @@ export function httpError(conn: Conn, res: Response, raw: string): CliError {
   switch (code) {
     case "UNAUTHORIZED":
       if (conn.hostToken) return new CliError(Exit.REJECTED, `host token rejected by ${url}: use the one printed by \`agent-chat serve\` on the host (--host-token).`, "HOST_TOKEN_REJECTED");
+      if (conn.key && !conn.token) return new CliError(Exit.REJECTED, `${url} does not know this invite key (another room's, or mistyped): check the link.`, "KEY_REJECTED");
       if (conn.token) return new CliError(Exit.REJECTED, `your token was rejected by ${url} (the room may have restarted): run \`agent-chat join\` again.`, "TOKEN_REJECTED");
       return new CliError(Exit.REJECTED, `wrong password for ${url}: check the invite.`, "PASSWORD_REJECTED");
     case "HOST_ONLY":
@@ -62,6 +63,13 @@ export function httpError(conn: Conn, res: Response, raw: string): CliError {
       return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`, code);
     case "PAUSED":
       return new CliError(Exit.RATE_LIMITED, `${sentence(message)} Nothing was sent.`, code);
+    case "KEY_REQUIRED":
+      return new CliError(Exit.REJECTED, `${url}: ${sentence(message)} Join with the invite link (agent-chat join '<url>/r/<id>#key=ak_…') or --key.`, code);
+    case "KEY_EXPIRED":
+    case "KEY_USED_UP":
+      return new CliError(Exit.REJECTED, `${url}: ${sentence(message)}`, code);
+    case "REVOKED":
+    case "ROOM_CLOSED":
     case "REMOVED":
     case "NAME_BARRED":
       return new CliError(Exit.REMOVED, `${url}: ${sentence(message)} Stop using this room.`, code);

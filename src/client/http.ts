@@ -9,6 +9,8 @@ export interface Conn {
   url: string;
   /** Participant token from POST /join: requests act as that name. */
   token?: string;
+  /** Invite key (ak_…): joins with it (POST /join), and is the credential when there is no token. */
+  key?: string;
   /** Room password: used when there is no token, and on join (so a token from a restarted room falls back). */
   password?: string;
   /** Host token printed by `serve`: host actions only. */
@@ -27,10 +29,12 @@ export function createClient(conn: Conn) {
     request<T>(conn, method, path, { body, timeoutMs });
   return {
     conn,
-    join: (name: string, kind: "agent" | "human") => call<JoinAnswer>("POST", "/join", { name, kind }),
+    /** `name` may be left out when joining with an invite key that carries one. */
+    join: (name: string | undefined, kind: "agent" | "human") => call<JoinAnswer>("POST", "/join", { name, kind }),
     leave: () => call<{ ok: true }>("POST", "/leave", {}),
-    send: (text: string, replyTo?: number) =>
-      call<PostAnswer>("POST", "/messages", replyTo === undefined ? { text } : { text, replyTo }).then((r) => checkMessage(r?.message, conn.url)),
+    /** `to`: a private message to that participant. */
+    send: (text: string, replyTo?: number, to?: string) =>
+      call<PostAnswer>("POST", "/messages", { text, ...(replyTo !== undefined && { replyTo }), ...(to !== undefined && { to }) }).then((r) => checkMessage(r?.message, conn.url)),
     /** after undefined: the last `limit` messages of the room. */
     messages: (after: number | undefined, limit?: number) =>
       call<Slice>("GET", `/messages?${qs({ after, limit })}`).then((r) => checkSlice(r, conn.url)),
@@ -73,7 +77,8 @@ export function normalizeUrl(raw: string): string {
 /** Auth headers: host token, else participant token, else password. Join sends both token and password. */
 export function authHeaders(conn: Conn, both = false): Record<string, string> {
   const h: Record<string, string> = {};
-  const bearer = conn.hostToken ?? conn.token;
+  // A join with an invite key sends the key (it mints the token); other calls the token, else the key.
+  const bearer = conn.hostToken ?? (both && conn.key ? conn.key : (conn.token ?? conn.key));
   if (bearer) h.authorization = `Bearer ${bearer}`;
   if (conn.password !== undefined && (both || !bearer)) h["x-room-password"] = conn.password;
   return h;

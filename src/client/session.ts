@@ -6,22 +6,31 @@ import { CliError, Exit, isReason, usageError } from "./exit.js";
 import { currentOwner, ownerAlive, sameOwner } from "./owner.js";
 import { foldName } from "../protocol/names.js";
 import { listHosts, listSessions, saveSession, type HostRecord, type Session } from "./state.js";
+import { roomUrl, serverOf } from "./rooms.js";
 
 export interface Target {
+  /** The room's URL: the server's, plus /r/<id> (from --room or the URL itself) for a room other than its first. */
   url?: string;
   password?: string;
+  /** An invite key (ak_…), from --key or an invite link. */
+  key?: string;
   name?: string;
   /** Act as a name another live agent process on this machine joined (same token, same read position). */
   share?: boolean;
 }
 
-/** Flags win over AGENT_CHAT_URL / AGENT_CHAT_PASSWORD / AGENT_CHAT_NAME. */
-export function targetFrom(args: { url?: string; password?: string; name?: string; share?: boolean }): Target {
+/** Flags win over AGENT_CHAT_URL / AGENT_CHAT_ROOM / AGENT_CHAT_PASSWORD / AGENT_CHAT_KEY / AGENT_CHAT_NAME. */
+export function targetFrom(args: { url?: string; room?: string; password?: string; key?: string; name?: string; share?: boolean }): Target {
   const env = process.env;
-  const url = args.url || env.AGENT_CHAT_URL || undefined;
+  const rawUrl = args.url || env.AGENT_CHAT_URL || undefined;
+  const room = (args.room || env.AGENT_CHAT_ROOM || "").trim() || undefined;
   const name = (args.name || env.AGENT_CHAT_NAME || "").trim() || undefined;
   const share = !!args.share || /^(1|true|yes)$/i.test(env.AGENT_CHAT_SHARE ?? "");
-  return { url: url ? normalizeUrl(url) : undefined, password: args.password || env.AGENT_CHAT_PASSWORD || undefined, name, ...(share ? { share } : {}) };
+  const key = (args.key || env.AGENT_CHAT_KEY || "").trim() || undefined;
+  // --room without --url: the room on the one server this machine knows (serves, or joined rooms of).
+  const server = rawUrl ? normalizeUrl(rawUrl) : room ? soleServer() : undefined;
+  const url = server === undefined ? undefined : roomUrl(server, room);
+  return { url, password: args.password || env.AGENT_CHAT_PASSWORD || undefined, name, ...(key ? { key } : {}), ...(share ? { share } : {}) };
 }
 
 /** How to call this CLI in printed next steps: as it was called (npx or installed). */
@@ -33,6 +42,7 @@ export async function requireSession(t: Target, o: { autoJoin?: boolean } = {}):
   if (found) return (checkOwner(found, t.share), found);
   const url = t.url ?? soleHost()?.localUrl;
   const password = t.password ?? (url ? knownPassword(url) : undefined);
+  if (o.autoJoin !== false && url && t.key) return (await joinRoom({ url, key: t.key, name: t.name, kind: "agent" })).session;
   if (o.autoJoin !== false && url && password !== undefined && t.name) return (await joinRoom({ url, password, name: t.name, kind: "agent" })).session;
   const cli = cliName();
   if (t.name || t.url) {
@@ -74,8 +84,8 @@ export async function withSession<T>(t: Target, fn: (s: Session, c: Client) => P
   try {
     return await fn(s, createClient(sessionConn(s)));
   } catch (err) {
-    if (!isReason(err, "TOKEN_REJECTED") || s.password === undefined) throw err;
-    const { session } = await joinRoom({ url: s.url, password: s.password, name: s.name, kind: s.kind, token: null, share: true });
+    if (!isReason(err, "TOKEN_REJECTED") || (s.password === undefined && s.key === undefined)) throw err;
+    const { session } = await joinRoom({ url: s.url, password: s.password, key: s.key, name: s.name, kind: s.kind, token: null, share: true });
     const sameRoom = !!s.startedAt && s.startedAt === session.startedAt;
     // Same room: nothing was read since the old cursor. A new room at this URL: all of it is new.
     session.cursor = sameRoom ? s.cursor : 0;
@@ -94,7 +104,7 @@ const joining = new Map<string, ReturnType<typeof joinOnce>>();
  * joins at start while the client may already call the join tool).
  */
 export function joinRoom(o: JoinOptions): ReturnType<typeof joinOnce> {
-  const key = `${o.url}\n${foldName(o.name)}`;
+  const key = `${o.url}\n${o.name === undefined ? o.key : foldName(o.name)}`;
   const run = (joining.get(key) ?? Promise.resolve()).catch(() => {}).then(() => joinOnce(o));
   joining.set(key, run);
   void run.finally(() => joining.get(key) === run && joining.delete(key)).catch(() => {});
@@ -104,18 +114,24 @@ export function joinRoom(o: JoinOptions): ReturnType<typeof joinOnce> {
 async function joinOnce(o: {
   url: string;
   password?: string;
-  name: string;
+  /** Join with this invite key instead of a password (its name, when it carries one, wins over `name`). */
+  key?: string;
+  /** May be left out with a key that carries a name. */
+  name?: string;
   kind: "agent" | "human";
   /** null: do not send the saved token. */
   token?: null;
   /** Join a name another live agent process on this machine holds, sharing its session. */
   share?: boolean;
 }): Promise<{ session: Session; answer: JoinAnswer; room: RoomInfo }> {
-  const saved = listSessions().find((s) => s.url === o.url && foldName(s.name) === foldName(o.name));
+  const saved = listSessions().find((s) => s.url === o.url && (o.name === undefined ? o.key !== undefined && s.key === o.key : foldName(s.name) === foldName(o.name)));
   if (saved) checkOwner(saved, o.share);
-  const password = o.password ?? saved?.password ?? knownPassword(o.url);
-  if (password === undefined && !saved) throw usageError(`no password for ${o.url}: pass --password (from the invite).`);
-  const conn: Conn = { url: o.url, password, token: o.token === null ? undefined : saved?.token };
+  const key = o.key ?? (o.password === undefined ? saved?.key : undefined);
+  // A key holder never needs (nor is given) the room password.
+  const password = key ? undefined : (o.password ?? saved?.password ?? knownPassword(o.url));
+  if (password === undefined && !key && !saved) throw usageError(`no password for ${o.url}: pass --password (from the invite), or join with the invite link.`);
+  if (o.name === undefined && !key) throw usageError(`pass the name you want in the room, e.g. --name alice-bot.`);
+  const conn: Conn = { url: o.url, password, key, token: o.token === null ? undefined : saved?.token };
   let answer: JoinAnswer;
   let room: RoomInfo;
   try {
@@ -133,6 +149,7 @@ async function joinOnce(o: {
     name: answer.participant.name,
     kind: answer.participant.kind,
     password,
+    ...(key && { key }),
     token: answer.token,
     cursor: answer.next,
     title: room.title,
@@ -190,6 +207,12 @@ function pickSession(t: Target): Session | undefined {
   }
   // One name in several rooms: rooms are ephemeral, so the latest join is the live one (--url picks another).
   return list.sort((a, b) => b.joinedAt.localeCompare(a.joinedAt))[0];
+}
+
+/** The one server this machine serves or has joined rooms of (for --room without --url). */
+function soleServer(): string | undefined {
+  const servers = new Set([...listHosts().map((h) => h.localUrl), ...listSessions().map((s) => serverOf(s.url))]);
+  return servers.size === 1 ? [...servers][0] : undefined;
 }
 
 /** The only room served from this machine, if exactly one runs. */

@@ -1,6 +1,8 @@
 // What the CLI remembers between commands, under $AGENT_CHAT_HOME or ~/.agent-chat/ (owner-only: it holds secrets).
 //
-//   sessions/<hash>.json   one per (room URL, name): password, participant token, read cursor
+//   sessions/<hash>.json   one per (server, room, name): password or invite key, participant token, read cursor. The
+//                          room URL is the server's plus /r/<id> for a room other than the server's first, so one
+//                          agent can sit in two rooms of one server (client/rooms.ts)
 //   hosts/<port>.json      one per room `serve` runs on this machine: host token, URLs, pid (for stop/kick/…)
 //   logs/serve-*.log       output of `serve --detach`
 //
@@ -13,12 +15,14 @@ import { dirname, join } from "node:path";
 import { foldName } from "../protocol/names.js";
 
 export interface Session {
-  /** Room URL without a trailing slash, as given to join. */
+  /** Room URL without a trailing slash, as given to join: the server's, plus /r/<id> for a room other than its first. */
   url: string;
   /** The name as the room registered it. */
   name: string;
   kind: "agent" | "human";
   password?: string;
+  /** The invite key joined with (re-joins use it when the token is no longer known). */
+  key?: string;
   token: string;
   /** Id of the last message read (or skipped) by read/wait. */
   cursor: number;

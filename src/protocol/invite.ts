@@ -84,17 +84,18 @@ export const keyLink = (url: string, key: string) => `${url.replace(/\/+$/, "")}
 /** The per-agent instruction block: the key is the whole credential; the room password is never in it. */
 export function keyInviteText({ title, url, key, name }: KeyInviteInput): string {
   const u = url.replace(/\/+$/, "");
-  const nameFlag = name ? "" : " --name YOUR-NAME";
+  const joinName = name ? "" : " --name YOUR-NAME";
+  const as = ` --name ${name ? shq(name) : "YOUR-NAME"}`;
   const nameJson = name ? "{}" : `{"name":"YOUR-NAME"}`;
   return `You are invited to the agent-chat room "${title}"${name ? ` as ${name}` : ""}.
 Your invite key (a secret: it is your identity here; do not share it): ${key}
 Link: ${keyLink(u, key)}
 
 With Node.js (recommended; each command returns within 60 s):
-  ${NPX} join ${keyLink(u, key)}${nameFlag}
-  ${NPX} send "your message"          # --to NAME for a private message
-  ${NPX} wait            # waits up to 50 s, prints new messages (or says none came)
-  ${NPX} read            # new messages since your last read
+  ${NPX} join '${keyLink(u, key)}'${joinName}
+  ${NPX} send${as} "your message"     # add --to NAME for a private message
+  ${NPX} wait${as}       # waits up to 50 s, prints new messages (or says none came)
+  ${NPX} read${as}       # new messages since your last read
 
 With curl only (the key works on every request):
   curl -s ${u}/join -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '${nameJson}'

@@ -37,6 +37,8 @@ describe("--help", () => {
         pause   host only: pause agents (their messages are refused until resume)
         resume  host only: let agents talk again (after pause or the loop guard)
         title   host only: change the room's title
+        rooms   host only: list the server's rooms, create one (prints its invite), or close one
+        keys    host only: mint an invite key per agent (prints its invite block), list keys, or revoke one
         mcp     run a stdio MCP server (tools: join, send, read, wait, who) for Claude Code and other MCP clients
         notify  unread messages and @mentions since your last read, without marking them read (for prompts, hooks, status lines)
         status  check the room connection and your credentials, and say exactly what is wrong
@@ -116,13 +118,18 @@ describe("--help", () => {
     expect(await help("join")).toMatchInlineSnapshot(`
       "agent-chat join: join a room under a name, print the recent messages and the next commands
 
-      Usage: agent-chat join [flags]
+      Usage: agent-chat join [flags] [LINK]
+
+      Arguments:
+        LINK  The invite link, e.g. 'https://x.trycloudflare.com/r/k3x9q2m7pa#key=ak_…' (quote it; instead of --url and --key)
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
+        --key <ak_…>                 Invite key from the host, e.g. --key ak_… (env AGENT_CHAT_KEY; the key is your identity: no password needed)
         --kind <agent|human>         What you are, e.g. --kind human (default: agent; human with --follow in a terminal)
         --follow                     Stay attached: print messages as they come, send each line you type, e.g. --follow
         --share                      Act as a name another running agent on this machine joined (same read position), e.g. --share (env AGENT_CHAT_SHARE=1)
@@ -130,6 +137,8 @@ describe("--help", () => {
 
       Examples:
         agent-chat join --url http://192.168.1.5:8765 --name alice-bot     # password from AGENT_CHAT_PASSWORD
+        agent-chat join 'http://192.168.1.5:8765/r/k3x9q2m7pa#key=ak_…'    # an invite link with a key (and its name)
+        agent-chat join --url http://192.168.1.5:8765 --room k3x9q2m7pa --key ak_… --name bob
         agent-chat join --name bob --kind human --follow
         AGENT_CHAT_URL=http://127.0.0.1:8765 AGENT_CHAT_PASSWORD=pw agent-chat join --name carol-bot --json
       "
@@ -146,11 +155,13 @@ describe("--help", () => {
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
         -m, --message <text>         The message, e.g. -m "hello @bob" (instead of the argument)
         --reply-to <id>              Id of the message you answer, e.g. --reply-to 42
+        --to <name>                  Private: only this participant (and you) will see it, e.g. --to bob (needs a joined token or key)
         --if-caught-up               Send only if nothing from others waits unread; else print those messages (marked read), send nothing and exit 6, e.g. --if-caught-up
         -h, --help                   Show this help
 
@@ -158,6 +169,7 @@ describe("--help", () => {
         agent-chat send "hello @bob"
         agent-chat send --if-caught-up "I take the tests"   # exit 6 and the news when someone wrote first
         agent-chat send -m 'done: see #41' --reply-to 41
+        agent-chat send --to bob "just between us"
         git diff --stat | agent-chat send
         agent-chat send --name alice-bot "hi"
       "
@@ -171,6 +183,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
@@ -195,6 +208,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
@@ -218,6 +232,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
@@ -240,6 +255,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
@@ -259,6 +275,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
@@ -279,6 +296,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>                  Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)
+        --room <id>                  Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --password <password>        Room password, e.g. --password abcd-efgh-jkmn-pqrs (env AGENT_CHAT_PASSWORD; saved by join)
         --name, --agent-name <name>  Your name in the room, e.g. --name alice-bot (env AGENT_CHAT_NAME); join saves it: give it on every command so each acts as you
         --json                       One JSON object per line on stdout, e.g. --json
@@ -301,6 +319,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>           Room URL, e.g. --url http://127.0.0.1:8765 (env AGENT_CHAT_URL; default: the room served from this machine)
+        --room <id>           Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --host-token <token>  Host token printed by serve, e.g. --host-token ach_… (env AGENT_CHAT_HOST_TOKEN; saved by serve on this machine)
         --json                One JSON object on stdout, e.g. --json
         -h, --help            Show this help
@@ -319,6 +338,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>           Room URL, e.g. --url http://127.0.0.1:8765 (env AGENT_CHAT_URL; default: the room served from this machine)
+        --room <id>           Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --host-token <token>  Host token printed by serve, e.g. --host-token ach_… (env AGENT_CHAT_HOST_TOKEN; saved by serve on this machine)
         --json                One JSON object on stdout, e.g. --json
         -h, --help            Show this help
@@ -337,6 +357,7 @@ describe("--help", () => {
 
       Flags:
         --url <url>           Room URL, e.g. --url http://127.0.0.1:8765 (env AGENT_CHAT_URL; default: the room served from this machine)
+        --room <id>           Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --host-token <token>  Host token printed by serve, e.g. --host-token ach_… (env AGENT_CHAT_HOST_TOKEN; saved by serve on this machine)
         --json                One JSON object on stdout, e.g. --json
         -h, --help            Show this help
@@ -358,12 +379,70 @@ describe("--help", () => {
 
       Flags:
         --url <url>           Room URL, e.g. --url http://127.0.0.1:8765 (env AGENT_CHAT_URL; default: the room served from this machine)
+        --room <id>           Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --host-token <token>  Host token printed by serve, e.g. --host-token ach_… (env AGENT_CHAT_HOST_TOKEN; saved by serve on this machine)
         --json                One JSON object on stdout, e.g. --json
         -h, --help            Show this help
 
       Examples:
         agent-chat title "Release planning"
+      "
+    `);
+  });
+  it("rooms", async () => {
+    expect(await help("rooms")).toMatchInlineSnapshot(`
+      "agent-chat rooms: host only: list the server's rooms, create one (prints its invite), or close one
+
+      Usage: agent-chat rooms [flags] [ACTION] [ARG]
+
+      Arguments:
+        ACTION  list (default), create or close
+        ARG     create: the title, e.g. "Team B"; close: the room id
+
+      Flags:
+        --url <url>            Room URL, e.g. --url http://127.0.0.1:8765 (env AGENT_CHAT_URL; default: the room served from this machine)
+        --host-token <token>   Host token printed by serve, e.g. --host-token ach_… (env AGENT_CHAT_HOST_TOKEN; saved by serve on this machine)
+        --json                 One JSON object on stdout, e.g. --json
+        --password <password>  create: the new room's password, e.g. --password 'team b pw' (default: a generated one)
+        --keys-only            create: the room takes invite keys only, never a password, e.g. --keys-only
+        -h, --help             Show this help
+
+      Examples:
+        agent-chat rooms                                  # id, title, people, messages and URL of each room
+        agent-chat rooms create "Team B"                  # prints the new room's URL, password and invite block
+        agent-chat rooms create "Reviewers" --keys-only   # then: agent-chat keys mint --room ID --label reviewer
+        agent-chat rooms close k3x9q2m7pa
+        agent-chat rooms --url https://x.trycloudflare.com --host-token ach_… --json
+      "
+    `);
+  });
+  it("keys", async () => {
+    expect(await help("keys")).toMatchInlineSnapshot(`
+      "agent-chat keys: host only: mint an invite key per agent (prints its invite block), list keys, or revoke one
+
+      Usage: agent-chat keys [flags] [ACTION] [KEYID]
+
+      Arguments:
+        ACTION  list (default), mint or revoke
+        KEYID   revoke: the key's id (from keys list), e.g. k_3f9a0c12d4e6
+
+      Flags:
+        --url <url>           Room URL, e.g. --url http://127.0.0.1:8765 (env AGENT_CHAT_URL; default: the room served from this machine)
+        --room <id>           Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
+        --host-token <token>  Host token printed by serve, e.g. --host-token ach_… (env AGENT_CHAT_HOST_TOKEN; saved by serve on this machine)
+        --json                One JSON object on stdout, e.g. --json
+        --label <text>        mint: what the key is for, e.g. --label "reviewer bot"
+        --name <name>         mint: fix the participant's name, e.g. --name rev-bot (default: the name given at first use, then pinned)
+        --kind <agent|human>  mint: fix the kind, e.g. --kind human (default: given at first use, else agent)
+        --uses <n>            mint: how many joins the key allows, e.g. --uses 1 (default: unlimited)
+        --expires <duration>  mint: the key stops working after this, e.g. --expires 2h (s, m, h, d; default: never)
+        -h, --help            Show this help
+
+      Examples:
+        agent-chat keys mint --room k3x9q2m7pa --label "reviewer" --name rev-bot   # paste the printed block into the agent's chat
+        agent-chat keys mint --label helper --uses 1 --expires 1h                    # the server's first room
+        agent-chat keys --room k3x9q2m7pa                                            # who claimed which key, and when
+        agent-chat keys revoke k_3f9a0c12d4e6 --room k3x9q2m7pa                      # cut that agent off now
       "
     `);
   });

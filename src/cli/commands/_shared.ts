@@ -8,6 +8,11 @@ export const connArgs = {
     valueHint: "url",
     description: "Room URL from the invite, e.g. --url http://192.168.1.5:8765 (env AGENT_CHAT_URL; default: the room you joined)",
   },
+  room: {
+    type: "string",
+    valueHint: "id",
+    description: "Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)",
+  },
   password: {
     type: "string",
     valueHint: "password",
@@ -27,6 +32,11 @@ export const hostArgs = {
     type: "string",
     valueHint: "url",
     description: "Room URL, e.g. --url http://127.0.0.1:8765 (env AGENT_CHAT_URL; default: the room served from this machine)",
+  },
+  room: {
+    type: "string",
+    valueHint: "id",
+    description: "Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)",
   },
   "host-token": {
     type: "string",

@@ -6,6 +6,7 @@ import { cleanInline, quoted } from "../../client/clean.js";
 import { batchHeader, formatMessage } from "../../client/format.js";
 import { cliName, commandFor, sessionConn, targetFrom } from "../../client/session.js";
 import { listHosts, listSessions } from "../../client/state.js";
+import { parseLink } from "../../client/rooms.js";
 import { foldName } from "../../protocol/names.js";
 import { command, connArgs, note, out } from "./_shared.js";
 
@@ -13,6 +14,12 @@ export default command({
   meta: { name: "join", description: "join a room under a name, print the recent messages and the next commands" },
   args: {
     ...connArgs,
+    link: {
+      type: "positional",
+      required: false,
+      description: "The invite link, e.g. 'https://x.trycloudflare.com/r/k3x9q2m7pa#key=ak_…' (quote it; instead of --url and --key)",
+    },
+    key: { type: "string", valueHint: "ak_…", description: "Invite key from the host, e.g. --key ak_… (env AGENT_CHAT_KEY; the key is your identity: no password needed)" },
     kind: { type: "string", valueHint: "agent|human", description: "What you are, e.g. --kind human (default: agent; human with --follow in a terminal)" },
     follow: { type: "boolean", description: "Stay attached: print messages as they come, send each line you type, e.g. --follow" },
     share: {
@@ -22,17 +29,22 @@ export default command({
   },
   examples: [
     "agent-chat join --url http://192.168.1.5:8765 --name alice-bot     # password from AGENT_CHAT_PASSWORD",
+    "agent-chat join 'http://192.168.1.5:8765/r/k3x9q2m7pa#key=ak_…'    # an invite link with a key (and its name)",
+    "agent-chat join --url http://192.168.1.5:8765 --room k3x9q2m7pa --key ak_… --name bob",
     "agent-chat join --name bob --kind human --follow",
     "AGENT_CHAT_URL=http://127.0.0.1:8765 AGENT_CHAT_PASSWORD=pw agent-chat join --name carol-bot --json",
   ],
   async run({ args }) {
-    const t = targetFrom(args);
+    const link = args.link ? parseLink(args.link) : undefined;
+    if (link && args.url) throw usageError("give the invite link or --url, not both.");
+    const t = targetFrom({ ...args, url: link?.url ?? args.url, key: link?.key ?? args.key, password: link?.password ?? args.password });
     const kindArg = args.kind?.trim().toLowerCase();
     if (kindArg !== undefined && kindArg !== "agent" && kindArg !== "human") throw usageError(`--kind must be "agent" or "human" (got "${args.kind}").`);
     const kind = (kindArg as "agent" | "human" | undefined) ?? (args.follow && process.stdin.isTTY ? "human" : "agent");
     const url = t.url ?? guessUrl(t.name);
-    const name = t.name ?? guessName(url);
-    const { session, room, recent, online } = await join({ url, password: t.password, name, kind, share: t.share });
+    // A key may carry the name: then none is needed.
+    const name = t.name ?? (t.key ? undefined : guessName(url));
+    const { session, room, recent, online } = await join({ url, password: t.password, key: t.key, name, kind, share: t.share });
     const title = cleanInline(room.title, 80);
 
     if (args.json) {

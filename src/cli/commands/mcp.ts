@@ -5,12 +5,13 @@ import { targetFrom } from "../../client/session.js";
 import { command, connArgs } from "./_shared.js";
 import { NPX } from "../../protocol/invite.js";
 
-const { url, password, name } = connArgs;
+const { url, room, password, name } = connArgs;
 
 export default command({
   meta: { name: "mcp", description: "run a stdio MCP server (tools: join, send, read, wait, who) for Claude Code and other MCP clients" },
   args: {
     url,
+    room,
     password,
     name,
     push: {
