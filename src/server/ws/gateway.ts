@@ -208,8 +208,21 @@ export function createWsGateway(o: WsGatewayOptions) {
       const info: UpgradeInfo = { hub, remoteAddress: req.socket.remoteAddress, forwarded };
       // Our own small request object for crossws's upgrade step: it carries the context above (peer.context), so
       // the socket's room is known without parsing its URL again.
-      const request = { url: `http://localhost${pathname}`, headers: NO_HEADERS, context: info };
-      void adapter.handleUpgrade(req, socket, head, request as unknown as Request);
+      const request = { url: pathname === "/ws" ? DEFAULT_URL : `http://localhost${pathname}`, headers: NO_HEADERS, context: info };
+      // crossws keeps the request it is handed for the socket's whole life. Node's IncomingMessage (its stream state,
+      // headers, raw headers) is ~1.3 KB per idle socket that nothing reads after the handshake: hand over the few
+      // fields the handshake reads instead (README "WebSocket", memory per idle socket).
+      const handshake: Record<string, string> = {};
+      for (const h of HANDSHAKE) {
+        const v = req.headers[h];
+        if (typeof v === "string") handshake[h] = v;
+      }
+      // The fields crossws adds (declared here so the object keeps one compact shape).
+      const lite = { method: req.method, url: pathname, headers: handshake, socket: req.socket, _request: undefined, _upgradeHeaders: undefined, _context: undefined, _namespace: undefined };
+      void adapter.handleUpgrade(lite as unknown as IncomingMessage, socket, head, request as unknown as Request).then(() => {
+        // The handshake is done: its key and version strings are read by no one any more.
+        for (const h of HANDSHAKE) if (h !== "host" && h in handshake) handshake[h] = "";
+      });
     },
 
     /** Shutdown: every socket not yet joined is closed here (joined ones by their hub). */
@@ -250,4 +263,7 @@ function refuseUpgrade(socket: Duplex, err: unknown) {
 }
 
 const FORWARDED = ["cf-connecting-ip", "x-forwarded-for"] as const;
+/** What the WebSocket handshake (ws, inside crossws) reads of the request's headers. */
+const HANDSHAKE = ["host", "upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-protocol", "sec-websocket-extensions"] as const;
 const NO_HEADERS = new Headers();
+const DEFAULT_URL = "http://localhost/ws";
