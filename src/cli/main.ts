@@ -79,7 +79,8 @@ export async function main(rawArgs = process.argv.slice(2)): Promise<void> {
 
 const describe = (cmd: Command) => String((cmd.meta as { description?: string } | undefined)?.description ?? "");
 
-function report(err: unknown, sub: string): number {
+/** One line on stderr for any failure, and its exit code (README "Exit codes"). Exported for its unit test. */
+export function report(err: unknown, sub: string): number {
   const prefix = sub ? `agent-chat ${sub}: ` : "agent-chat: ";
   if (err instanceof CliError) {
     process.stderr.write(`${prefix}${err.message}\n`);

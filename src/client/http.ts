@@ -25,8 +25,8 @@ export type { JoinAnswer, RoomInfo };
 export const REQUEST_TIMEOUT_MS = (Number(process.env.AGENT_CHAT_REQUEST_TIMEOUT) || 15) * 1000;
 
 export function createClient(conn: Conn) {
-  const call = <T>(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS) =>
-    request<T>(conn, method, path, { body, timeoutMs });
+  const call = <T>(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS, signal?: AbortSignal) =>
+    request<T>(conn, method, path, { body, timeoutMs, signal });
   return {
     conn,
     /** `name` may be left out when joining with an invite key that carries one. */
@@ -42,8 +42,8 @@ export function createClient(conn: Conn) {
      * Long-poll: answers at once when anything is newer than `after`, else after up to `seconds` (server max 90).
      * `limit` bounds the batch (servers that predate it send everything; the caller cuts).
      */
-    poll: (after: number, seconds: number, limit?: number) =>
-      call<Slice>("GET", `/messages/poll?${qs({ after, timeout: Math.round(seconds * 10) / 10, limit })}`, undefined, seconds * 1000 + REQUEST_TIMEOUT_MS).then(
+    poll: (after: number, seconds: number, limit?: number, signal?: AbortSignal) =>
+      call<Slice>("GET", `/messages/poll?${qs({ after, timeout: Math.round(seconds * 10) / 10, limit })}`, undefined, seconds * 1000 + REQUEST_TIMEOUT_MS, signal).then(
         (r) => checkSlice(r, conn.url),
       ),
     room: () => call<RoomInfo>("GET", "/room"),
@@ -88,7 +88,8 @@ export async function request<T>(
   conn: Conn,
   method: string,
   path: string,
-  opts: { body?: unknown; timeoutMs?: number; text?: boolean } = {},
+  /** signal: the caller gave up (a cancelled tool call): the request is aborted, so no long-poll stays open. */
+  opts: { body?: unknown; timeoutMs?: number; text?: boolean; signal?: AbortSignal } = {},
 ): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
   const headers: Record<string, string> = { ...authHeaders(conn, path === "/join"), accept: opts.text ? "text/plain" : "application/json" };
@@ -100,7 +101,7 @@ export async function request<T>(
       method,
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: opts.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), opts.signal]) : AbortSignal.timeout(timeoutMs),
     });
     raw = await res.text();
   } catch (err) {

@@ -63,7 +63,7 @@ export async function waitForNew(
   client: Client,
   me: string,
   cursor: number,
-  o: { timeoutMs: number; mention?: boolean; limit?: number },
+  o: { timeoutMs: number; mention?: boolean; limit?: number; signal?: AbortSignal },
 ): Promise<Batch> {
   const limit = o.limit ?? BATCH_LIMIT;
   const deadline = Date.now() + o.timeoutMs;
@@ -84,7 +84,15 @@ export async function waitForNew(
       add(await readAfter(client, me, total.cursor, { limit, mention: o.mention }));
       continue;
     }
-    const { slice, more } = await bounded(client, await client.poll(total.cursor, Math.min(90, left / 1000), limit + 1), limit);
+    if (o.signal?.aborted) break;
+    let polled: Slice;
+    try {
+      polled = await client.poll(total.cursor, Math.min(90, left / 1000), limit + 1, o.signal);
+    } catch (err) {
+      if (o.signal?.aborted) break; // the caller went away: nothing to deliver, and the server's poll is closed
+      throw err;
+    }
+    const { slice, more } = await bounded(client, polled, limit);
     add({ ...sortOut(slice, me, total.cursor, o.mention), more });
   }
   return total;
