@@ -3,7 +3,9 @@
 // - tcpProxy: a TCP relay, a stand-in for a tunnel or a network path. cut() ends every connection it carries (as a
 //   flaky network does), drop() also stops listening (the network is gone) until restore(), kill() resets them all
 //   (RST, as when the tunnel process dies).
-// - bufferingProxy: an HTTP proxy that holds Server-Sent Events back, as Cloudflare quick tunnels do.
+// - bufferingProxy: an HTTP proxy that holds Server-Sent Events back, as Cloudflare quick tunnels do;
+// - upgradeRefusingProxy: an HTTP proxy without WebSocket support (every upgrade answered 502).
+// The HTTP proxies refuse WebSocket upgrades (502, counted), so clients behind them fall back by themselves.
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { connect, createServer as createTcpServer } from "node:net";
 
@@ -81,17 +83,19 @@ export async function tcpProxy(targetPort, o = {}) {
  * An HTTP proxy that forwards everything but holds back event streams (text/event-stream answers):
  * - "body": the headers go through at once, the body only when the upstream ends (a buffering tunnel);
  * - "all": nothing at all until the upstream ends;
- * - "after-first": the headers and the first chunk (the opening comment) go through, then everything is held.
+ * - "after-first": the headers and the first chunk (the opening comment) go through, then everything is held;
+ * - "none": nothing is held (a plain proxy; with the upgrades refused, one without WebSocket support).
  * @param {number} targetPort
- * @param {{ mode?: "body" | "all" | "after-first" }} [o]
+ * @param {{ mode?: "body" | "all" | "after-first" | "none" }} [o]
  */
 export async function bufferingProxy(targetPort, o = {}) {
   const mode = o.mode ?? "body";
   let streamsHeld = 0;
+  let refused = 0;
   const server = createHttpServer((req, res) => {
     const up = httpRequest({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
       const status = ur.statusCode ?? 502;
-      if (!String(ur.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+      if (mode === "none" || !String(ur.headers["content-type"] ?? "").startsWith("text/event-stream")) {
         res.writeHead(status, ur.headers);
         ur.pipe(res);
         return;
@@ -117,6 +121,10 @@ export async function bufferingProxy(targetPort, o = {}) {
     req.pipe(up);
     res.on("close", () => up.destroy());
   });
+  server.on("upgrade", (_req, socket) => {
+    refused++;
+    socket.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+  });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
   const port = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
   return {
@@ -126,6 +134,10 @@ export async function bufferingProxy(targetPort, o = {}) {
     get streamsHeld() {
       return streamsHeld;
     },
+    /** WebSocket upgrades answered 502. */
+    get refused() {
+      return refused;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -133,3 +145,6 @@ export async function bufferingProxy(targetPort, o = {}) {
       }),
   };
 }
+
+/** A proxy that forwards every request but answers every WebSocket upgrade 502 (no WebSocket support). @param {number} targetPort */
+export const upgradeRefusingProxy = (targetPort) => bufferingProxy(targetPort, { mode: "none" });

@@ -81,38 +81,5 @@ export async function joinWs(httpUrl: string, join: Record<string, unknown>, pat
   return Object.assign(s, { joined });
 }
 
-/**
- * An HTTP proxy that forwards requests but answers every WebSocket upgrade with 502 — a stand-in for a tunnel or
- * corporate proxy without WebSocket support. Clients must fall back to the event stream or long-poll.
- */
-export async function upgradeRefusingProxy(targetPort: number) {
-  const { createServer, request } = await import("node:http");
-  let refused = 0;
-  const server = createServer((req, res) => {
-    const up = request({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
-    });
-    up.on("error", () => res.destroy());
-    req.pipe(up);
-    res.on("close", () => up.destroy());
-  });
-  server.on("upgrade", (_req, socket) => {
-    refused++;
-    socket.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    get refused() {
-      return refused;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+// A proxy without WebSocket support (every upgrade 502): the tests' shared one.
+export { upgradeRefusingProxy } from "../support/proxy.mjs";
