@@ -1,8 +1,10 @@
 // Leaving is asked, not assumed: a confirmation that says what happens, and afterwards a Rejoin button — this tab
 // keeps the link's password or host token, so someone who came from a QR code can come back.
 import { $ } from "./dom.js";
+import { showNotice } from "./status.js";
 
-export function createLeave({ api, onLeft, rejoin }) {
+/** `api`; `onLeft()` end the session on the page (the conversation stays, read-only). */
+export function createLeave({ api, onLeft }) {
   const dialog = /** @type {HTMLDialogElement} */ ($("leave-dialog"));
   $("btn-leave").addEventListener("click", () => {
     dialog.showModal();
@@ -14,12 +16,7 @@ export function createLeave({ api, onLeft, rejoin }) {
     dialog.close();
     try { await api("leave", { method: "POST" }); } catch { /* leaving anyway */ }
     onLeft();
-    $("notice-text").textContent = "You left the room. The conversation stays here; Rejoin comes back under the same name.";
-    $("notice-md").hidden = false;
-    $("notice-rejoin").hidden = false;
-    $("notice").dataset.kind = "left";
-    $("notice").hidden = false;
+    showNotice("You left the room. The conversation stays here; Rejoin comes back under the same name.", { transcript: true, rejoin: true, kind: "left" });
     $("notice-rejoin").focus();
   });
-  return { rejoin };
 }

@@ -19,6 +19,7 @@ import { createComposer } from "./composer.js";
 import { download } from "./transcript.js";
 import { createTransport } from "./transport.js";
 import { createLeave } from "./leave.js";
+import { hideNotice, paintConn, showNotice } from "./status.js";
 
 const ROOM_EVERY_MS = 10_000;
 const HISTORY_LIMIT = 200;
@@ -86,7 +87,7 @@ const composer = createComposer({
 });
 const invite = createInvite({ api, openPanel, isFatal: handleFatal });
 const joinCard = createJoinCard({ session, api, join });
-const leave = createLeave({ api, onLeft: () => (endSession("left"), $("panel").classList.contains("open") && openPanel(false)), rejoin });
+createLeave({ api, onLeft: () => (endSession("left"), $("panel").classList.contains("open") && openPanel(false)) });
 
 /** POST /join, then load history and go live. `cred` is the saved token, the host token or the password. */
 async function join(name, cred) {
@@ -149,28 +150,8 @@ function renderRoom(info) {
 
 // ---------------------------------------------------------------- states
 
-const CONN_TEXT = {
-  connecting: "Connecting",
-  live: "Live",
-  polling: "Live",
-  reconnecting: "Reconnecting",
-  offline: "Offline",
-  closed: "Closed",
-  removed: "Removed",
-  left: "Left",
-  forgotten: "Signed out",
-};
-const CONN_MORE = {
-  polling: " · long-poll",
-  offline: ": waiting for the network",
-};
-
 function setConn(state) {
-  const c = $("conn");
-  c.dataset.state = state;
-  $("conn-word").textContent = CONN_TEXT[state] ?? state;
-  $("conn-more").textContent = CONN_MORE[state] ?? "";
-  c.title = state === "polling" ? "Live messages arrive by long-polling because something between you and the room holds back the stream." : "";
+  paintConn(state);
   if (state === "closed") {
     composer.enable(false);
     showNotice("The room has closed: the host stopped it, or it cannot be reached. Download the transcript to keep what you saw; this page checks now and then whether it is back.", { transcript: true });
@@ -179,19 +160,6 @@ function setConn(state) {
     if ($("notice").dataset.kind === "closed") hideNotice();
     composer.flush();
   }
-}
-
-function showNotice(text, { transcript = false, rejoin = false, kind = "closed" } = {}) {
-  $("notice-text").textContent = text;
-  $("notice-md").hidden = !transcript;
-  $("notice-rejoin").hidden = !rejoin;
-  $("notice").dataset.kind = kind;
-  $("notice").hidden = false;
-}
-
-function hideNotice() {
-  $("notice").hidden = true;
-  delete $("notice").dataset.kind;
 }
 
 /** The session is over for now; the conversation stays on the page, read-only. */

@@ -2,13 +2,14 @@
 // runs of join/leave notices folded; long messages clamped; code blocks that scroll sideways with a wrap toggle.
 import { $, buildAll, el } from "./dom.js";
 import { colorIndex, formatTime, initial, mentionsMe, renderText } from "./render.js";
+import { fitCode, toggleWrap } from "./codeblocks.js";
+import { foldRun } from "./runs.js";
 
 const MAX_DOM_MESSAGES = 1000;
 const MAX_STORE = 10_000;
 const CLAMP_CHARS = 3000;
 const CLAMP_LINES = 40;
 const GROUP_MS = 5 * 60_000;
-const FOLD_RUN = 3; // this many join/leave notices in a row fold into one line
 const JOIN_LEAVE = / (joined|left)( \(.*\))?\.?$/;
 
 /**
@@ -80,7 +81,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     // Messages still waiting to be sent stay below everything the room has.
     for (const p of log.querySelectorAll(":scope > .pending")) log.append(p);
     if (scroll) scrollToEnd();
-    fitCode();
+    fitCode(log);
   }
 
   function show(m) {
@@ -103,7 +104,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     group(li);
     const next = li.nextElementSibling;
     if (next) group(/** @type {HTMLElement} */ (next));
-    if (m.kind === "system") fold(li);
+    if (m.kind === "system") foldRun(li);
     while (log.childElementCount > MAX_DOM_MESSAGES) log.firstElementChild?.remove();
     return li;
   }
@@ -122,38 +123,6 @@ export function createLog({ me, onMention, onSystem, onReply }) {
       !li.dataset.reply &&
       Math.abs(Number(li.dataset.t) - Number(prev.dataset.t)) < GROUP_MS;
     li.classList.toggle("cont", !!same);
-  }
-
-  /** A run of join/leave notices folds into one line that opens on a tap. */
-  function fold(li) {
-    if (!li.classList.contains("joinleave")) return;
-    const run = [li];
-    let p = li.previousElementSibling;
-    while (p && (p.classList.contains("joinleave") || p.classList.contains("run-summary"))) {
-      if (p.classList.contains("joinleave")) run.unshift(/** @type {HTMLElement} */ (p));
-      p = p.previousElementSibling;
-    }
-    if (run.length < FOLD_RUN) return;
-    let summary = /** @type {HTMLElement|null} */ (run[0].previousElementSibling);
-    if (!summary?.classList.contains("run-summary")) {
-      summary = el("li", "run-summary");
-      const btn = el("button", "btn btn-link");
-      btn.type = "button";
-      btn.setAttribute("aria-expanded", "false");
-      btn.addEventListener("click", () => {
-        const open = btn.getAttribute("aria-expanded") !== "true";
-        btn.setAttribute("aria-expanded", String(open));
-        summary.classList.toggle("open", open);
-        for (let n = summary.nextElementSibling; n?.classList.contains("in-run"); n = n.nextElementSibling) n.classList.toggle("folded", !open);
-      });
-      summary.append(btn);
-      run[0].before(summary);
-    }
-    const open = summary.classList.contains("open");
-    for (const r of run) r.classList.toggle("folded", !open), r.classList.add("in-run");
-    const joins = run.filter((r) => / joined/.test(r.dataset.text ?? "")).length;
-    /** @type {HTMLElement} */ (summary.firstElementChild).textContent =
-      `${joins} joined, ${run.length - joins} left · ${run.length} notices`;
   }
 
   function quote(id) {
@@ -247,37 +216,16 @@ export function createLog({ me, onMention, onSystem, onReply }) {
         const closed = body.classList.toggle("clamped");
         more.setAttribute("aria-expanded", String(!closed));
         more.textContent = closed ? `Show all (${lines} lines)` : "Show less";
-        fitCode();
+        fitCode(log);
       });
       li.append(more);
     }
     return li;
   }
 
-  /** Show the wrap toggle only on code blocks wider than their box (one check per frame, for all of them). */
-  let fitting = 0;
-  function fitCode() {
-    if (fitting) return;
-    fitting = requestAnimationFrame(() => {
-      fitting = 0;
-      for (const pre of log.querySelectorAll(".codeblock:not(.fitted) pre")) {
-        const block = /** @type {HTMLElement} */ (pre.parentElement);
-        if (pre.clientWidth === 0) continue; // folded or clamped away: checked when shown
-        block.classList.add("fitted");
-        block.classList.toggle("wide", pre.scrollWidth > pre.clientWidth + 1);
-      }
-    });
-  }
-
   log.addEventListener("click", (e) => {
     const t = /** @type {HTMLElement} */ (e.target);
-    const toggle = t.closest(".wrap-toggle");
-    if (toggle) {
-      const on = toggle.getAttribute("aria-pressed") !== "true";
-      toggle.setAttribute("aria-pressed", String(on));
-      toggle.parentElement?.classList.toggle("wrapped", on);
-      return;
-    }
+    if (toggleWrap(t)) return;
     const q = /** @type {HTMLElement|null} */ (t.closest(".quote"));
     if (q) goTo(Number(q.dataset.goto));
   });
