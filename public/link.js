@@ -1,18 +1,32 @@
-// The secret in the link's fragment (#password=…, #host=…, #key=…): taken into this tab's session and out of the
-// address bar at once (and so out of screenshots and shared screens).
-export async function readLink({ session }) {
+// The secret in the link's fragment, taken out of the address bar before anything else happens (so it is not in
+// screenshots or shared screens), then into this tab's session:
+//   #code=acl_…      a one-time link code (host link, person link): traded once with POST session for the credential
+//                    it stands for, so the link left in the browser's history opens nothing any more;
+//   #password=…      the room password (older links, the QR code), #key=ak_… an invite key, #host=ach_… the host token.
+import { ApiError } from "./api.js";
+
+/** Read the link. Returns a sentence for the join card when the link could not be used, else "". */
+export async function readLink({ session, api }) {
   const hash = location.hash.replace(/^#/, "");
-  if (!hash) return;
+  if (!hash) return "";
+  const found = {};
   for (const part of hash.split("&")) {
     const i = part.indexOf("=");
     if (i < 0) continue;
-    let value;
-    try { value = decodeURIComponent(part.slice(i + 1)); } catch { continue; }
-    const key = part.slice(0, i);
-    if (!value) continue;
-    if (key === "password") session.setPassword(value);
-    else if (key === "host") session.setHostToken(value);
-    else if (key === "key") session.setPassword(value); // an invite key is a credential by itself (rooms)
+    try { found[part.slice(0, i)] = decodeURIComponent(part.slice(i + 1)); } catch { /* a broken part: ignored */ }
   }
   history.replaceState(null, "", location.pathname + location.search);
+  if (found.password) session.setPassword(found.password);
+  if (found.key) session.setPassword(found.key); // an invite key is a credential by itself
+  if (found.host) session.setHostToken(found.host);
+  if (!found.code) return "";
+  try {
+    const r = await api("session", { method: "POST", body: { code: found.code }, token: null });
+    if (r.kind === "host" && r.hostToken) session.setHostToken(r.hostToken);
+    else if (r.token) session.setPassword(r.token);
+    return "";
+  } catch (e) {
+    if (e instanceof ApiError) return `${e.message}`;
+    return "The room did not answer, so the link could not be opened. Check your connection and open the link again.";
+  }
 }

@@ -1,8 +1,9 @@
 // agent-chat web UI: the entry point. It connects the pieces (each module owns its own state) and holds the
 // session's life: join, live, closed, removed, left, restarted.
 //
-// Secrets. A link carries the password (#password=…), the host token (#host=…) or an invite key (#key=…) in the
-// fragment, which browsers never send to a server; the page takes it out of the address bar at once (see link.js).
+// Secrets. A link carries a one-time code (#code=…, traded once for a credential), the password (#password=…), the
+// host token (#host=…) or an invite key (#key=…) in the fragment, which browsers never send to a server; the page
+// takes it out of the address bar at once (see link.js).
 // The password and host token are kept in sessionStorage (this tab only); the participant token and name in
 // localStorage (this origin only). Secrets go only to this page's own origin.
 import { ApiError, NetError, createApi, isRemoved, isUnknownToken, roomBase } from "./api.js";
@@ -256,8 +257,9 @@ function wireUp() {
 }
 
 async function boot() {
-  await readLink({ session, api });
+  const linkProblem = await readLink({ session, api });
   wireUp();
+  if (linkProblem) return joinCard.show(linkProblem);
   if (session.token && session.name) {
     try {
       await join(session.name, session.token);
