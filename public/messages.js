@@ -227,7 +227,13 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     const t = /** @type {HTMLElement} */ (e.target);
     if (toggleWrap(t)) return;
     const q = /** @type {HTMLElement|null} */ (t.closest(".quote"));
-    if (q) goTo(Number(q.dataset.goto));
+    if (q) return goTo(Number(q.dataset.goto));
+    // A tap on a message (not on a link or button in it) picks it: on touch screens that shows its reply button.
+    if (t.closest("a, button")) return;
+    const li = /** @type {HTMLElement|null} */ (t.closest(".msg[data-id]:not(.kind-system)"));
+    const was = log.querySelector(".msg.picked");
+    if (was && was !== li) was.classList.remove("picked");
+    li?.classList.toggle("picked");
   });
   log.addEventListener("scroll", () => {
     if (nearEnd()) clearUnread();

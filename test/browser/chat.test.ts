@@ -92,7 +92,7 @@ describeBrowser("web UI: a phone, a desktop and an agent chatting", () => {
     expect(await message(desk, "failing output").getAttribute("class")).not.toContain("mine");
     expect(await message(desk, "failing output").locator(".who").textContent()).toBe("Phoebe");
     expect(await message(desk, "failing output").locator(".badge-human").textContent()).toBe("human");
-    expect(await phone.locator("#input").inputValue()).toBe("");
+    await expect.poll(() => phone.locator("#input").inputValue()).toBe(""); // once the phone has the room's answer
 
     // The agent answers twice in a row: one header for both; the fenced block is monospace.
     await bot.post("```\n$ npm test\n ✓ test/room.test.ts (12 tests) 340ms\n ✗ test/sse.test.ts > reconnect\n   AssertionError: expected 3 to be 4\n```");

@@ -2,12 +2,15 @@
 // a chat app (Markdown, whole-message JSON and logs, code that scrolls sideways with a wrap toggle), each sender has
 // a colour and an initial, kinds show once, unread has a divider and a pill with a count and a mention marker that
 // goes to the first unread, join/leave runs fold, text follows the browser's font size, times are local.
+import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
 import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent, patientPolls } from "./helpers.js";
 
 patientPolls();
+
+const SHOTS = new URL(process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/", import.meta.url);
 
 const REVIEW = [
   "## Review of #812",
@@ -118,6 +121,13 @@ describeBrowser("web UI: reading an agents' code review on a phone", () => {
     expect(await follow.getAttribute("class")).toContain("cont");
     expect(await follow.locator(".who").textContent()).toBe("gpt-bot");
     expect(await colour(follow)).toBe(await colour(first));
+    // The README's picture of a review on a 320-px phone, light, then dark.
+    mkdirSync(SHOTS, { recursive: true });
+    await message(page, "Review of #812").evaluate((e) => e.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: new URL("phone-review-320-light.png", SHOTS).pathname });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: new URL("phone-review-320-dark.png", SHOTS).pathname });
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   it("#9 unread: a divider before the first unread, a pill with the count and a mention marker, which goes to the first unread", async () => {
