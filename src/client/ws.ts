@@ -39,9 +39,11 @@ export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http/i, "ws") + "/ws";
 }
 
-/** The join frame for a connection: its token (or invite key), else its password (a reader without a name). */
+/** The join frame for a connection, with the credential its HTTP requests send (http.ts authHeaders): the host
+ * token, else the participant token, else the invite key, else the password (a reader without a name). */
 export function joinFrame(conn: Conn, after: number) {
-  if (conn.token) return { type: "join", [conn.token.startsWith("ak_") ? "key" : "token"]: conn.token, after };
+  const bearer = conn.hostToken ?? conn.token ?? conn.key;
+  if (bearer) return { type: "join", [bearer.startsWith("ak_") ? "key" : "token"]: bearer, after };
   return { type: "join", password: conn.password ?? "", after };
 }
 

@@ -113,3 +113,32 @@ it("a private message (send with to) reaches the sender and the recipient only, 
   reader.send({ type: "send", text: "psst", to: "bob", ref: 9 });
   expect(await reader.next("error")).toMatchObject({ ref: 9, code: "BAD_NAME" });
 });
+
+it("a key that already joined continues as its participant on a new socket (no new session, its token keeps working)", async () => {
+  const server = await start();
+  const room = await createRoom(server, { title: "Twice" });
+  const { key } = await mintKey(server, room.id, { label: "bot", name: "twice-bot" });
+  const first = track(await joinWs(server.url, { key }, `/r/${room.id}/ws`));
+  const second = track(await joinWs(server.url, { key, after: 0 }, `/r/${room.id}/ws`));
+  expect(second.joined.participant).toEqual({ name: "twice-bot", kind: "agent" });
+  second.send({ type: "send", text: "from the second socket", ref: 2 });
+  await second.next("sent");
+  const joins = second.frames.filter((f) => f.type === "message" && /joined/.test(f.message.text));
+  expect(joins).toHaveLength(1); // one "twice-bot joined", from the first socket's claim
+  // The first socket's token still works over HTTP: the second socket started no new session.
+  const r = await fetch(`${server.url}/r/${room.id}/messages`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${first.joined.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ text: "token still good" }),
+  });
+  expect(r.status).toBe(201);
+});
+
+it("a socket whose participant left (POST /leave) can no longer send as it", async () => {
+  const server = await start();
+  const s = track(await joinWs(server.url, { password: server.password, name: "leaver" }));
+  const r = await server.api("/leave", { method: "POST", token: s.joined.token, json: {} });
+  expect(r.status).toBe(200);
+  s.send({ type: "send", text: "still me?", ref: "late" });
+  expect(await s.next("error")).toMatchObject({ ref: "late", code: "UNAUTHORIZED" });
+});

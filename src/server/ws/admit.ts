@@ -1,17 +1,25 @@
-// Who a WebSocket `join` makes the socket, by the same rules as POST /join (src/server/room-routes.ts): an invite key
-// is claimed (its name pinned at first use), a token is its participant, the password or the host token with a name
-// joins that name (the room's member cap applies), and without a name the socket only reads.
+// Who a WebSocket `join` makes the socket, by the rules of POST /join (src/server/room-routes.ts): an invite key is
+// claimed (its name pinned at first use; a key already joined continues as its participant), a token is its
+// participant, the password or the host token with a name joins that name (the room's member cap applies), and
+// without a name the socket only reads.
 import { checkName } from "../../protocol/names.js";
 import type { Participant } from "../../room/index.js";
 import type { HostedRoom, Rooms } from "../../rooms/index.js";
 import type { Caller } from "../auth.js";
-import { claimKey } from "../keys.js";
+import { claimKey, keyParticipant } from "../keys.js";
 
 export type Admit = (caller: Caller, name: unknown, kind: "agent" | "human" | undefined) => { participant: Participant; token?: string } | undefined;
 
 export function roomAdmission(rooms: Rooms, hosted: HostedRoom): Admit {
   return (caller, name, kind) => {
-    if (caller.key && caller.keySecret) return claimKey({ rooms }, hosted, caller.key, name, kind);
+    if (caller.key && caller.keySecret) {
+      // A key already joined (a reconnect, a second device of the same agent) continues as its participant, as
+      // the event stream does with the key; POST /join's new session (which stops the key's earlier token) only
+      // when no one holds the key's name now, or another name is asked for.
+      const current = keyParticipant(hosted, caller.key);
+      if (current && (name === undefined || name === current.name)) return { participant: current };
+      return claimKey({ rooms }, hosted, caller.key, name, kind);
+    }
     if (caller.participant) return { participant: caller.participant, token: caller.token };
     if (name === undefined) return undefined;
     const n = checkName(name);

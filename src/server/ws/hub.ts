@@ -219,6 +219,10 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           throw new FrameError("BAD_FRAME", "This socket has already joined; open a new socket to join again.");
         case "send": {
           if (!c.participant) throw new RoomError("BAD_NAME", "This socket joined without a name, so it can only read: join with a name, a token or a key to send.");
+          if (room.participants.find(c.participant.name) !== c.participant) {
+            // It left (POST /leave), or its key started a new session elsewhere: its token no longer speaks for it.
+            throw new RoomError("UNAUTHORIZED", `"${c.participant.name}" is no longer joined here (it left, or joined again elsewhere): open a new socket and join.`);
+          }
           const to = f.to === undefined ? undefined : checkName(f.to, "to");
           const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo, to });
           return void write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
