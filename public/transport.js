@@ -227,7 +227,8 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
             setState("offline");
             pause = SLOW_RETRY_MS; // the "online" event usually comes first
           } else {
-            if (e instanceof ApiError && e.code === "SHUTTING_DOWN") failures = Math.max(failures, FAILS_BEFORE_CLOSED);
+            // The server said it is going (or the host closed this room): no need to count failures first.
+            if (e instanceof ApiError && (e.code === "SHUTTING_DOWN" || e.code === "ROOM_CLOSED")) failures = Math.max(failures, FAILS_BEFORE_CLOSED);
             if (failures >= FAILS_BEFORE_CLOSED) setState("closed");
             pause = failures >= FAILS_BEFORE_CLOSED ? SLOW_RETRY_MS : 1000 * 2 ** (failures - 1);
           }
