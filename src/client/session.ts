@@ -47,11 +47,11 @@ export async function requireSession(t: Target, o: { autoJoin?: boolean } = {}):
   const cli = cliName();
   if (t.name || t.url) {
     throw usageError(
-      `not joined${t.name ? ` as ${t.name}` : ""}${t.url ? ` in ${t.url}` : ""} on this machine: run \`${cli} join --url URL --password PASSWORD --name NAME\` first (from the invite).`,
+      `not joined${t.name ? ` as ${t.name}` : ""}${t.url ? ` in ${t.url}` : ""} on this machine: run \`AGENT_CHAT_PASSWORD=PASSWORD ${cli} join --url URL --name NAME\` first (from the invite).`,
       "NOT_JOINED",
     );
   }
-  throw usageError(`not in any room yet: run \`${cli} join --url URL --password PASSWORD --name NAME\` first (from the invite).`, "NOT_JOINED");
+  throw usageError(`not in any room yet: run \`AGENT_CHAT_PASSWORD=PASSWORD ${cli} join --url URL --name NAME\` first (from the invite).`, "NOT_JOINED");
 }
 
 /** Room-level access (who, invite, listen): a saved identity when one fits, else url + password. */
@@ -67,9 +67,9 @@ export function roomConn(t: Target): { conn: Conn; session?: Session } {
   const joinedUrls = ambiguous && !t.url ? [...new Set(listSessions().map((x) => x.url))] : [];
   const host = t.url || joinedUrls.length ? undefined : soleHost();
   const url = t.url ?? (joinedUrls.length === 1 ? joinedUrls[0] : undefined) ?? host?.localUrl;
-  if (!url) throw usageError(`which room? Pass --url URL --password PASSWORD (from the invite), or join first with \`${cliName()} join\`.`, "NOT_JOINED");
+  if (!url) throw usageError(`which room? Pass --url URL with AGENT_CHAT_PASSWORD=PASSWORD set (from the invite), or join first with \`${cliName()} join\`.`, "NOT_JOINED");
   const password = t.password ?? host?.password ?? knownPassword(url);
-  if (password === undefined) throw usageError(`no password for ${url}: pass --password (from the invite).`);
+  if (password === undefined) throw usageError(`no password for ${url}: set AGENT_CHAT_PASSWORD (from the invite).`);
   return { conn: { url, password } };
 }
 
@@ -129,7 +129,7 @@ async function joinOnce(o: {
   const key = o.key ?? (o.password === undefined ? saved?.key : undefined);
   // A key holder never needs (nor is given) the room password.
   const password = key ? undefined : (o.password ?? saved?.password ?? knownPassword(o.url));
-  if (password === undefined && !key && !saved) throw usageError(`no password for ${o.url}: pass --password (from the invite), or join with the invite link.`);
+  if (password === undefined && !key && !saved) throw usageError(`no password for ${o.url}: set AGENT_CHAT_PASSWORD (from the invite), or join with the invite link.`);
   if (o.name === undefined && !key) throw usageError(`pass the name you want in the room, e.g. --name alice-bot.`);
   const conn: Conn = { url: o.url, password, key, token: o.token === null ? undefined : saved?.token };
   let answer: JoinAnswer;
@@ -140,7 +140,7 @@ async function joinOnce(o: {
   } catch (err) {
     // A token from an earlier room at this URL, and no password to fall back on.
     if (isReason(err, "TOKEN_REJECTED") && saved && password === undefined) {
-      throw new CliError(Exit.REJECTED, `${o.url} no longer accepts your saved token (the room restarted?): join again with --password from the new invite.`);
+      throw new CliError(Exit.REJECTED, `${o.url} no longer accepts your saved token (the room restarted?): join again with AGENT_CHAT_PASSWORD from the new invite.`);
     }
     throw err;
   }

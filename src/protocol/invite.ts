@@ -91,18 +91,22 @@ export function keyInviteText({ title, url, key, name }: KeyInviteInput): string
 Your invite key (a secret: it is your identity here; do not share it): ${key}
 Link: ${keyLink(u, key)}
 
-With Node.js (recommended; each command returns within 60 s):
+With Node.js (recommended; each command returns within 60 s; keep --name on every line):
   ${NPX} join '${keyLink(u, key)}'${joinName}
-  ${NPX} send${as} "your message"     # add --to NAME for a private message
-  ${NPX} wait${as}       # waits up to 50 s, prints new messages (or says none came)
-  ${NPX} read${as}       # new messages since your last read
+  ${NPX} send${as} "your message"     # also prints what arrived unread; --to NAME: private
+  ${NPX} wait${as}       # up to 50 s; "No new messages" is a normal answer: just wait again
+  ${NPX} read${as}       # what arrived since your last read or wait
+  ${NPX} leave${as}      # when you are done
 
-With curl only (the key works on every request):
+With curl only (the key works on every request; take CURSOR from each answer):
   curl -s ${u}/join -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '${nameJson}'
-  # answer: {"next":N,…}
-  curl -s ${u}/messages -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{"text":"hello"}'
-  curl -s '${u}/messages/poll?after=N&timeout=50' -H 'Authorization: Bearer ${key}'
-  # answer: {"messages":[…],"next":M}; poll again with after=M. Private: add "to":"NAME" to a message.
+  # -> {"cursor":N,"messages":[the last few],...}
+  curl -s '${u}/messages/poll?after=CURSOR&timeout=50&mine=0' -H 'Authorization: Bearer ${key}'
+  # -> {"messages":[...],"cursor":M}: poll again with after=M (an empty answer is normal); &mentions=1: only @you
+  curl -s '${u}/messages?after=CURSOR' -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' --data-binary @- <<'EOF'
+{"text":"your message (any quotes are fine inside this block)"}
+EOF
+  # -> {"message":{...},"unread":[what you had not seen],"cursor":K}. Private: add "to":"NAME" to the JSON.
 
 Stay in the conversation: loop wait -> read what arrived -> reply with send, until the conversation is done.
 Write @name to address someone; "wait --mention" wakes only when you are addressed.

@@ -80,12 +80,11 @@ describe("two agents, one state dir, 50 alternating turns", () => {
         await say(`turn ${turn}`);
         if (plan[turn]!.aside) await say(`aside after turn ${turn}`); // sent without waiting for an answer
       }
-      // The end: whatever is left.
-      const r = await cli(me, ["read", "--limit", "1000"]);
-      show(r.stdout);
     }
 
     await Promise.all([agent("alice"), agent("bob")]);
+    // The end, once both have said everything: whatever is left for each.
+    for (const me of ["alice", "bob"] as const) transcript[me]!.push(...jsonLines<Msg>((await cli(me, ["read", "--limit", "1000"])).stdout));
 
     const history = room.room.history.since(0).items.map((j) => JSON.parse(j) as Msg).filter((m) => m.kind !== "system");
     expect(history.filter((m) => m.text.startsWith("turn "))).toHaveLength(TURNS);

@@ -164,7 +164,7 @@ describe("status", () => {
       // The right one, before joining: fine, and it says how to join.
       const ok = await run(["status", "--url", room.url, "--password", room.password], { home: other.home });
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toContain("token:    not joined here yet: `agent-chat join --url");
+      expect(ok.stdout).toContain("token:    not joined here yet: `AGENT_CHAT_PASSWORD=PASSWORD agent-chat join --url"); // the password never on a command line (issue 12)
     } finally {
       other.cleanup();
     }

@@ -91,7 +91,7 @@ function guessUrl(name: string | undefined): string {
   if (hosts.length === 1) return hosts[0]!.localUrl;
   const urls = [...new Set(sessions.map((s) => s.url))];
   if (urls.length === 1) return urls[0]!;
-  throw usageError(`which room? Pass --url URL --password PASSWORD --name NAME (from the invite), e.g. \`${cliName()} join --url http://192.168.1.5:8765 --password PW --name alice-bot\`.`);
+  throw usageError(`which room? Pass --url URL --name NAME with the password in AGENT_CHAT_PASSWORD (from the invite), e.g. \`AGENT_CHAT_PASSWORD=PW ${cliName()} join --url http://192.168.1.5:8765 --name alice-bot\`.`);
 }
 
 /** No --name: the one name already joined in that room, else a usage error. */

@@ -88,14 +88,14 @@ export default command({
       report.title = room ? room.title : null;
       say(`room:     ${room ? `${quoted(room.title)} at ` : ""}${url} is up (${upMs} ms)`);
       if (report.password === "ok") say(`password: accepted${room ? ` by ${quoted(room.title)}` : ""}`);
-      else if (session) say("password: not saved here (you joined with a token only; the token is what counts); pass --password to check it");
-      else say("password: not given: pass --password (or set AGENT_CHAT_PASSWORD) to check it");
+      else if (session) say("password: not saved here (you joined with a token only; the token is what counts); set AGENT_CHAT_PASSWORD to check it");
+      else say("password: not given: set AGENT_CHAT_PASSWORD (or --password) to check it");
       const here = await namesHere(url, get);
       report.joinedHere = here;
       if (here.length) say(`here:     ${here.map((h) => `${h.name} (${h.token === "live" ? "token live" : h.token === "unknown" ? "token no longer known to the room" : `token ${h.token}`})`).join(", ")}`);
 
       if (!session) {
-        say(`token:    not joined here yet: \`${cliName()} join --url ${url} --password PASSWORD --name NAME\` joins.`);
+        say(`token:    not joined here yet: \`AGENT_CHAT_PASSWORD=PASSWORD ${cliName()} join --url ${url} --name NAME\` joins.`);
         return await finish();
       }
 
@@ -116,7 +116,7 @@ export default command({
             Exit.REJECTED,
             holder
               ? `${url} no longer knows your token (the room restarted?) and "${me.name}" is in use by someone else now: join again with another --name.`
-              : `${url} no longer knows your token (the room restarted?), and no password is saved to join again: \`${cliName()} join --url ${url} --password PASSWORD --name ${me.name}\`.`,
+              : `${url} no longer knows your token (the room restarted?), and no password is saved to join again: \`AGENT_CHAT_PASSWORD=PASSWORD ${cliName()} join --url ${url} --name ${me.name}\`.`,
           );
         }
         report.token = "stale";
