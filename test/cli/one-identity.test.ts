@@ -50,6 +50,10 @@ describe("one identity per agent process", () => {
       expect(r.stderr).toContain("already joined");
     }
     expect(room.room.history.lastId).toBe(before); // nothing was posted, nobody left
+    // status only looks, so it reports the name instead of refusing, and says who holds it.
+    const status = await as(b, ["status", "--name", "alice"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`note:     alice was joined here by another running process (pid ${a.pid})`);
 
     // On purpose: --share acts as the same participant (no second join notice).
     const shared = await as(b, ["join", "--name", "alice", "--share"]);

@@ -4,7 +4,7 @@
 import { request, type Conn, type RoomInfo } from "../../client/http.js";
 import { CliError, Exit } from "../../client/exit.js";
 import { isMine } from "../../client/format.js";
-import { cliName, commandFor, requireSession, targetFrom } from "../../client/session.js";
+import { checkOwner, cliName, commandFor, requireSession, targetFrom } from "../../client/session.js";
 import { foldName } from "../../protocol/names.js";
 import { listSessions, type Session } from "../../client/state.js";
 import { quoted } from "../../client/clean.js";
@@ -23,7 +23,8 @@ export default command({
     const t = targetFrom(args);
     let session: Session | undefined;
     try {
-      session = await requireSession(t, { autoJoin: false });
+      // Read-only: a name another running agent holds here is looked at (and said so), not refused.
+      session = await requireSession({ ...t, share: true }, { autoJoin: false });
     } catch (err) {
       if (!t.url) throw err; // nothing to check: the message says how to join
     }
@@ -127,6 +128,8 @@ export default command({
       report.online = p?.online ?? null;
       const newRoom = me.startedAt && room.startedAt !== me.startedAt ? " (a newer room than the one you joined)" : "";
       say(`token:    valid: you are ${me.name} (${p ? `${p.kind}, ${p.online ? "online" : `offline`}` : "not in the participant list"})${newRoom}`);
+      const held = heldElsewhere(me);
+      if (held) say(`note:     ${me.name} was joined here by another running process (pid ${held}): it shares this read position.`);
       if (room.paused) say(`note:     agents are paused (${room.paused === "host" ? "by the host" : "waiting for a human to write"}): sends are refused for now.`);
 
       // 4. What is waiting (the cursor does not move).
@@ -155,4 +158,14 @@ async function namesHere(url: string, get: <T>(conn: Conn, path: string) => Prom
       }
     }),
   ).then((l) => l.sort((a, b) => a.name.localeCompare(b.name)));
+}
+
+/** The pid of another live agent process that owns this name here, if any (checkOwner's verdict, without refusing). */
+function heldElsewhere(s: Session): number | undefined {
+  try {
+    checkOwner(s);
+    return undefined;
+  } catch (err) {
+    return err instanceof CliError && err.reason === "NAME_HELD" ? s.owner?.pid : undefined;
+  }
 }
