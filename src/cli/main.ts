@@ -20,6 +20,7 @@ export const commands = {
   invite: load("invite"),
   leave: load("leave"),
   kick: load("kick"),
+  password: load("password"),
   pause: load("pause"),
   resume: load("resume"),
   title: load("title"),

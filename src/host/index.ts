@@ -32,6 +32,8 @@ export interface HostOptions {
   maxRooms?: number;
   maxMembers?: number;
   maxKeys?: number;
+  historyBytes?: number;
+  joinLimit?: number;
   /** QR code on stderr: true always, false never, undefined when stderr is a terminal (and not --json). */
   qr?: boolean;
   json: boolean;
@@ -40,7 +42,7 @@ export interface HostOptions {
 /** Runs until a signal ends the process. */
 export async function hostRoom(o: HostOptions): Promise<never> {
   const log = await logger();
-  const password = o.password ?? generatePassword();
+  let password = o.password ?? generatePassword();
   const { startRoomServer } = await import("../server/index.js");
   const limits = Object.fromEntries(
     Object.entries({
@@ -54,6 +56,8 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       maxRooms: o.maxRooms,
       maxMembers: o.maxMembers,
       maxKeys: o.maxKeys,
+      historyBytes: o.historyBytes,
+      joinLimit: o.joinLimit,
     }).filter(([, v]) => v !== undefined),
   );
   const server = await startRoomServer({
@@ -65,6 +69,13 @@ export async function hostRoom(o: HostOptions): Promise<never> {
     // Behind a tunnel every request comes from loopback: trust its client-address header for the auth limits.
     trustProxy: !!o.tunnel,
     log: (line) => log.warn(line),
+    // The host rotated the password (agent-chat password --rotate, or a kick with --rotate-password): this
+    // machine's record follows, so join/invite here use the new one. Never logged.
+    onPasswordChange: (next) => {
+      password = next;
+      info = describe({ ...info, password: next });
+      remember();
+    },
   }).catch((err: unknown) => {
     throw listenError(err as NodeJS.ErrnoException, o);
   });

@@ -1,4 +1,4 @@
-// Shared shapes of the room contract (see README "HTTP API"). No runtime code here.
+// Shared shapes of the room contract (see README "HTTP API"). No runtime code here but the default options.
 
 export type Kind = "agent" | "human" | "system";
 
@@ -18,6 +18,9 @@ export interface Message {
   host?: boolean;
   /** A private message: only the sender and this participant ever see it (README "Private messages"). */
   to?: string;
+  /** Only on kind "human": true when the host vouched for this human (host token, a human link, a human key);
+   * false when "human" is the sender's own claim. */
+  vouched?: boolean;
 }
 
 export type Via = "stream" | "poll" | "http" | "ws";
@@ -32,6 +35,8 @@ export interface ParticipantInfo {
   connections: number;
   /** Joined with the host credential. */
   host?: boolean;
+  /** Only on kind "human": whether the host vouched for it (see Message.vouched). */
+  vouched?: boolean;
 }
 
 /** Limits and behaviour of one room; each is a `serve` flag. */
@@ -50,6 +55,27 @@ export interface RoomOptions {
   presenceGraceMs: number;
   /** A name stays held this long after its holder was last seen. @default 1800000 */
   nameHoldMs: number;
+  /** Memory the kept messages' JSON may take (V8 string bytes: 2 per character when any is outside Latin-1).
+   * @default 67108864 */
+  historyBytes: number;
+  /** Participants a room holds (token holders and password-only senders); `serve --max-members`. @default 1000 */
+  maxParticipants: number;
+  /** Joins per minute per address and per token/key (10x that room-wide); 0 turns join limits off. @default 60 */
+  joinLimit: number;
+  /** Posts per minute in the whole room; 0 means 50 x rateLimit. @default 0 */
+  roomRateLimit: number;
+  /** A password-only sender is forgotten this long after its last post. @default 600000 */
+  senderExpireMs: number;
+  /** A token holder with no connection, unseen this long, is forgotten (its token stops working). @default 86400000 */
+  participantExpireMs: number;
+  /** Join and leave notices within this window are announced together. @default 10000 */
+  noticeWindowMs: number;
+  /** Most messages one read (GET /messages, poll) returns; the rest follow with after=next. @default 1000 */
+  maxBatch: number;
+  /** Most JSON bytes one read returns (at least one message). @default 1048576 */
+  maxBatchBytes: number;
+  /** The room's clock (presence, name holds, rate limits, expiry, notices); tests inject their own. @default Date.now */
+  now: () => number;
 }
 
 export const defaultRoomOptions: RoomOptions = {
@@ -60,6 +86,16 @@ export const defaultRoomOptions: RoomOptions = {
   loopGuard: 50,
   presenceGraceMs: 60_000,
   nameHoldMs: 30 * 60_000,
+  historyBytes: 64 * 1024 * 1024,
+  maxParticipants: 1000,
+  joinLimit: 60,
+  roomRateLimit: 0,
+  senderExpireMs: 10 * 60_000,
+  participantExpireMs: 24 * 60 * 60_000,
+  noticeWindowMs: 10_000,
+  maxBatch: 1000,
+  maxBatchBytes: 1024 * 1024,
+  now: () => Date.now(),
 };
 
 // --- answers of the HTTP API, as both sides see them ---

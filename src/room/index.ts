@@ -1,63 +1,59 @@
 // The in-memory room: ids, bounded history, participants, the loop guard, and the listeners each transport
 // registers. No HTTP and no I/O here: the server's routes call these functions, and the SSE and long-poll hubs
-// are listeners.
+// are listeners. Time comes from `options.now` (Date.now unless a test injects a clock).
 import { RoomError } from "../protocol/errors.js";
-import { createBucket } from "./limits.js";
-import { foldName } from "../protocol/names.js";
+import { createRoomLimits, type Origin } from "./limits.js";
 import { defaultRoomOptions, type Message, type RoomOptions } from "../protocol/types.js";
+import { foldName } from "../protocol/names.js";
 import { createHistory } from "./history.js";
-import { createParticipants, type Participant } from "./participants.js";
+import { findMentions } from "./mentions.js";
+import { createNotices } from "./notices.js";
+import { createParticipants, type JoinAs, type Participant } from "./participants.js";
 import { createPrivateIndex } from "./visibility.js";
 
 export type { Participant } from "./participants.js";
 export { visibleTo } from "./visibility.js";
+export type { Origin } from "./limits.js";
 
 /** Called once per message with its JSON text, so transports serialise nothing themselves. */
 export type Listener = (msg: Message, json: string) => void;
 
-/** A joined participant (token-bound), or a name and kind from a password-only post (the predecessor's clients). */
-export type Sender = { participant: Participant } | { name: string; kind: Participant["kind"] };
+/** A joined participant (token-bound), or a name from a password-only post (the predecessor's clients): always an
+ * agent, whatever the body says. */
+export type Sender = { participant: Participant } | { name: string };
 
 // C0 controls other than tab, newline and carriage return, DEL, and C1 controls: they break terminals and logs.
 const BAD_TEXT_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-const MENTION = /@([\p{L}\p{N}][\p{L}\p{N}_.\-]*)/gu;
+
+/** Most participants one GET /room lists; the rest are paged with ?offset=. */
+export const MAX_PARTICIPANTS_LISTED = 200;
 
 export function createRoom(partial: Partial<RoomOptions> = {}) {
   const options: RoomOptions = { ...defaultRoomOptions, ...partial };
-  const startedAt = new Date().toISOString();
-  const history = createHistory(options.history);
+  const { now } = options;
+  const startedAt = new Date(now()).toISOString();
+  const history = createHistory(options.history, options.historyBytes);
   const participants = createParticipants(options);
   const privates = createPrivateIndex();
-  const rate = createBucket(options.rateLimit, Math.max(1, Math.min(options.rateLimit, 20)));
+  const limits = createRoomLimits(options, now);
   const listeners = new Set<Listener>();
   const removalListeners = new Set<(p: Participant) => void>();
   let title = options.title;
   let paused: null | "host" | "loop" = null;
   let agentRun = 0; // consecutive agent messages since the last human one
-
-  function mentionsIn(text: string): string[] | undefined {
-    if (!text.includes("@")) return undefined;
-    const found = new Set<string>();
-    for (const m of text.matchAll(MENTION)) {
-      const word = m[1]!.replace(/[.\-]+$/, "");
-      const key = foldName(word);
-      if (key === "all" || key === "everyone") found.add("all");
-      else {
-        const p = participants.find(word);
-        if (p) found.add(p.name);
-      }
-    }
-    // Names with spaces cannot be matched by a word pattern.
-    const lower = text.toLowerCase();
-    for (const p of participants.all()) if (p.name.includes(" ") && lower.includes("@" + p.name.toLowerCase())) found.add(p.name);
-    return found.size ? [...found] : undefined;
-  }
+  const notices = createNotices({ windowMs: options.noticeWindowMs, now, emit: (text) => append({ agent: "system", text, kind: "system" }) });
+  const mentionsIn = (text: string) => findMentions(text, (key) => participants.byKey(key)?.name);
+  /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
+  const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
 
   function append(fields: Omit<Message, "id" | "timestamp">): Message {
-    const msg: Message = { id: history.lastId + 1, agent: fields.agent, text: fields.text, timestamp: new Date().toISOString(), kind: fields.kind };
+    // Waiting join/leave notices go first, so the history tells things in the order they happened.
+    if (notices.pending) notices.flush();
+    const msg: Message = { id: history.lastId + 1, agent: fields.agent, text: fields.text, timestamp: new Date(now()).toISOString(), kind: fields.kind };
     if (fields.verified !== undefined) msg.verified = fields.verified;
     if (fields.mentions) msg.mentions = fields.mentions;
     if (fields.replyTo !== undefined) msg.replyTo = fields.replyTo;
+    if (fields.vouched !== undefined) msg.vouched = fields.vouched;
     if (fields.host) msg.host = true;
     if (fields.to !== undefined) msg.to = fields.to;
     const json = JSON.stringify(msg);
@@ -113,34 +109,55 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       return () => void removalListeners.delete(l);
     },
 
-    /** `to`: a private message to that joined participant (TOKEN_REQUIRED, UNKNOWN_RECIPIENT otherwise). */
-    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string } = {}): Message {
+    /** `to`: a private message to that joined participant (TOKEN_REQUIRED, UNKNOWN_RECIPIENT otherwise).
+     * `origin`: the credential and address the transport saw (rate limits); absent for in-process callers. */
+    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string } = {}, origin?: Origin): Message {
       // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
       const text = checkText(rawText);
-      const kind = "participant" in sender ? sender.participant.kind : sender.kind;
-      if (kind === "agent" && paused) {
+      const human = "participant" in sender && speaksAsHuman(sender.participant);
+      if (!human && paused) {
         throw new RoomError(
           "PAUSED",
-          paused === "host"
+          (paused === "host"
             ? "The host paused agents in this room; wait (agent-chat wait) until the host resumes."
-            : `Agents are paused after ${options.loopGuard} agent messages in a row: waiting for a human to write (or the host to resume).`,
+            : `Agents are paused after ${options.loopGuard} agent messages in a row: waiting for a human to write (or the host to resume).`) +
+            ("participant" in sender && sender.participant.kind === "human"
+              ? ' Joining as "human" with the room password is a claim: only humans the host vouched for (its page, a human link or key) talk through a pause.'
+              : ""),
         );
       }
       if (!("participant" in sender)) participants.checkAvailable(sender.name);
       const to = extra.to === undefined ? undefined : recipient(sender, extra.to);
-      const key = "participant" in sender ? sender.participant.key : foldName(sender.name);
-      const retry = rate.take(key);
-      if (retry) throw new RoomError("RATE_LIMITED", `Sending too fast (limit ${options.rateLimit}/min per sender); retry in ${retry} s.`, { retryAfter: retry });
+      const limited = limits.post("participant" in sender ? sender.participant.key : undefined, origin, "participant" in sender ? undefined : foldName(sender.name));
+      if (limited.wait) {
+        throw new RoomError(
+          "RATE_LIMITED",
+          limited.scope === "room"
+            ? `The room as a whole is taking messages as fast as it allows; retry in ${limited.wait} s.`
+            : `Sending too fast (limit ${options.rateLimit}/min per sender; password-only posts count per address, whatever the name); retry in ${limited.wait} s.`,
+          { retryAfter: limited.wait },
+        );
+      }
       let p: Participant;
       if ("participant" in sender) p = sender.participant;
       else {
-        const r = participants.passwordSender(sender.name, sender.kind);
-        if (r.isNew) system(`${sender.name} joined (${sender.kind}, password only).`);
+        const r = participants.passwordSender(sender.name);
+        if (r.isNew) notices.add({ name: sender.name, what: "joined (agent, password only)" });
         p = r.participant;
       }
-      p.lastSeen = Date.now();
-      const msg = append({ agent: p.name, text, kind: p.kind, verified: "participant" in sender, mentions: mentionsIn(text), replyTo: extra.replyTo, host: p.host, to });
-      if (p.kind === "human") {
+      p.lastSeen = now();
+      const msg = append({
+        agent: p.name,
+        text,
+        kind: p.kind,
+        verified: "participant" in sender,
+        mentions: mentionsIn(text),
+        replyTo: extra.replyTo,
+        vouched: p.kind === "human" ? p.vouched : undefined,
+        host: p.host,
+        to,
+      });
+      if (human) {
         agentRun = 0;
         if (paused === "loop") {
           paused = null;
@@ -149,19 +166,36 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       } else if (options.loopGuard > 0 && ++agentRun >= options.loopGuard && !paused) {
         paused = "loop";
         system(`Agents paused: ${agentRun} agent messages in a row with no human message. A human message (or the host's Resume) lets them go on.`);
+        // (A "human" here is one the host vouched for: the host's own page, a human link or key. Joining as
+        // "human" with the password is a claim, and claims count as agents.)
       }
       return msg;
     },
 
-    join(name: string, kind: Participant["kind"], ownToken?: string, asHost = false) {
-      const r = participants.join(name, kind, ownToken, asHost);
-      if (r.isNew) system(`${name} joined (${kind}).`);
+    /** Register a participant. `as` is a kind (a claim) or {kind, vouched, host}; `origin` feeds the join limits. */
+    join(name: string, as: Participant["kind"] | JoinAs, ownToken?: string, origin?: Origin) {
+      const joinAs: JoinAs = typeof as === "string" ? { kind: as } : as;
+      const wait = limits.join(origin);
+      if (wait) throw new RoomError("RATE_LIMITED", `Too many joins (limit ${options.joinLimit}/min per address and per key, ${options.joinLimit * 10}/min for the room); retry in ${wait} s.`, { retryAfter: wait });
+      const r = participants.join(name, joinAs, ownToken);
+      // (Whether a "human" is vouched for shows in GET /room and on its messages; the notice keeps its old words.)
+      if (r.isNew) notices.add({ name, what: `joined (${joinAs.kind})` });
       return r;
     },
 
     leave(p: Participant) {
       participants.leave(p);
-      system(`${p.name} left.`);
+      notices.add({ name: p.name, what: "left" });
+    },
+
+    /** The participant was heard from (a request, a stream or poll ending): presence and name hold run from now. */
+    touch(p: Participant) {
+      p.lastSeen = now();
+    },
+
+    /** Announce waiting join/leave notices now (tests; the room does it by itself before the next message). */
+    flushNotices() {
+      notices.flush();
     },
 
     remove(name: string): Participant | undefined {
@@ -196,20 +230,32 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
       return system(text);
     },
 
+    /** The host changed the password: say so, without the password, to everyone already in. */
+    passwordChanged() {
+      system("The host changed the room password. Everyone already in the room carries on as before (tokens and keys are not affected); only new joins need the new password.");
+    },
+
     setTitle(t: string) {
       title = t;
       system(`The host renamed the room to "${t}".`);
     },
 
-    /** `viewer`: who asks (counts leave out private messages it may not see). */
-    info(extraLimits: Record<string, number> = {}, viewer?: string) {
-      const now = Date.now();
-      const list = participants.all().map((p) => participants.info(p, now));
-      list.sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+    /** The room's state; the participant list paged (`offset`, `limit`), online first, then by name. `viewer`: who
+     * asks (counts leave out private messages it may not see). */
+    info(extraLimits: Record<string, number> = {}, page: { offset?: number; limit?: number } = {}, viewer?: string) {
+      const t = now();
+      participants.sweep();
+      const list = participants.all().map((p) => participants.info(p, t));
+      list.sort((a, b) => Number(b.online) - Number(a.online) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const offset = page.offset ?? 0;
+      const limit = Math.min(page.limit ?? MAX_PARTICIPANTS_LISTED, MAX_PARTICIPANTS_LISTED);
+      const shown = list.slice(offset, offset + limit);
       return {
         title,
         startedAt,
-        participants: list,
+        participants: shown,
+        participantCount: list.length,
+        ...(offset + shown.length < list.length ? { participantsMore: true, participantsNext: offset + shown.length } : {}),
         messageCount: history.size - privates.hiddenFrom(viewer, history.oldestId, history.lastId),
         lastId: history.lastId,
         oldestId: history.oldestId,
@@ -218,7 +264,11 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
         limits: {
           history: options.history,
           maxTextBytes: options.maxTextBytes,
+          historyBytes: options.historyBytes,
           rateLimitPerMinute: options.rateLimit,
+          joinLimitPerMinute: options.joinLimit,
+          maxParticipants: options.maxParticipants,
+          maxBatch: options.maxBatch,
           loopGuard: options.loopGuard,
           ...extraLimits,
         },

@@ -55,3 +55,81 @@ export function createBucket(perMinute: number, burst: number, maxKeys = 100_000
     },
   };
 }
+
+/** Who is asking, as the transport knows it: the credential it proved and the address it came from. */
+export interface Origin {
+  /** A stable id of the credential: "password", "host", "token:<participant key>", "key:<key id>"… */
+  credential: string;
+  /** The client's address (behind a trusted tunnel, the tunnel's client-address header). */
+  address: string;
+}
+
+export interface RoomLimitOptions {
+  /** Per-sender messages per minute; 0 turns every post limit off. */
+  rateLimit: number;
+  /** Posts per minute in the whole room; 0: 50 × rateLimit. */
+  roomRateLimit: number;
+  /** Joins per minute per address and per token/key; the whole room takes 10 × that; 0 turns join limits off. */
+  joinLimit: number;
+}
+
+/**
+ * The room's rate limits, keyed by what a caller proved — its token, its key, its address — never by the name it
+ * claims: a password-only sender rotating names is still one address. Every check is all-or-nothing: a refused
+ * action takes no token from any bucket.
+ */
+export function createRoomLimits(o: RoomLimitOptions, now: () => number) {
+  const postBurst = Math.max(1, Math.min(o.rateLimit, 20));
+  const perSender = createBucket(o.rateLimit, postBurst);
+  // Password-only posts are counted per address: the same sustained rate as one sender, with a larger burst, since
+  // several of the predecessor's clients on one machine share an address.
+  const perAddress = createBucket(o.rateLimit, Math.max(1, Math.min(o.rateLimit * 3, 60)));
+  const roomRate = o.roomRateLimit || o.rateLimit * 50;
+  const roomPosts = createBucket(roomRate, Math.max(1, Math.min(roomRate, 200)));
+  const joinsPer = createBucket(o.joinLimit, o.joinLimit);
+  const joinsAll = createBucket(o.joinLimit * 10, o.joinLimit * 10);
+
+  /** Take one token from each bucket, or none: the longest wait when any is empty. */
+  function takeAll(pairs: [Bucket, string][]): number {
+    const t = now();
+    const wait = Math.max(0, ...pairs.map(([b, k]) => b.wait(k, t)));
+    if (wait) return wait;
+    for (const [b, k] of pairs) b.take(k, t);
+    return 0;
+  }
+
+  return {
+    /** Seconds to wait before this post may go through (0: taken). `sender` is the token holder's key, if any;
+     * `name` the folded name a password-only post gives. */
+    post(sender: string | undefined, origin: Origin | undefined, name?: string): { wait: number; scope: "sender" | "room" } {
+      // A token holder is limited per token; a password-only post per address (its name proves nothing) and, as
+      // before, per name.
+      const t = now();
+      const pairs: [Bucket, string][] = [[perSender, `p:${sender ?? name}`]];
+      // A claimed name is never the only key: rotating names from one address still meets the address's limit.
+      if (sender === undefined) pairs.push([perAddress, `a:${origin?.address ?? "unknown"}`]);
+      const mine = Math.max(...pairs.map(([b, k]) => b.wait(k, t)));
+      if (mine) return { wait: mine, scope: "sender" };
+      const all = roomPosts.wait("all", t);
+      if (all) return { wait: all, scope: "room" };
+      for (const [b, k] of pairs) b.take(k, t);
+      roomPosts.take("all", t);
+      return { wait: 0, scope: "sender" };
+    },
+
+    /** Seconds to wait before this join may go through (0: taken). */
+    join(origin: Origin | undefined): number {
+      if (o.joinLimit <= 0) return 0;
+      const pairs: [Bucket, string][] = [[joinsAll, "all"]];
+      if (origin) {
+        pairs.push([joinsPer, `a:${origin.address}`]);
+        // The password and the host token are shared by many people: the address and the room-wide limit
+        // cover them. A token or key is one holder.
+        if (origin.credential !== "password" && origin.credential !== "host") pairs.push([joinsPer, `c:${origin.credential}`]);
+      }
+      return takeAll(pairs);
+    },
+  };
+}
+
+export type RoomLimits = ReturnType<typeof createRoomLimits>;

@@ -1,8 +1,9 @@
-// Who is in the room: names, tokens, presence, removals. Names are compared folded (see names.ts), tokens by
-// their SHA-256, so a lookup reveals nothing about a secret through timing.
+// Who is in the room: names, tokens, presence, removals, the cap and expiry. Names are compared folded (see
+// names.ts), tokens by their SHA-256, so a lookup reveals nothing about a secret through timing. Time comes from
+// the room's clock (`now`), never from Date.now directly.
 import { createHash, randomBytes } from "node:crypto";
 import { RoomError } from "../protocol/errors.js";
-import { foldName } from "../protocol/names.js";
+import { checkScript, foldName } from "../protocol/names.js";
 import type { Kind, ParticipantInfo, Via } from "../protocol/types.js";
 
 export interface Participant {
@@ -10,6 +11,9 @@ export interface Participant {
   /** foldName(name) */
   key: string;
   kind: Exclude<Kind, "system">;
+  /** kind "human" that the host vouched for (host token, a human link, a human key): only these lift the loop
+   * guard or talk through a pause. A human without it has only claimed to be one. */
+  vouched: boolean;
   /** SHA-256 of the participant token; absent for password-only posters. */
   tokenHash?: string;
   lastSeen: number;
@@ -25,17 +29,61 @@ export type TokenLookup = { participant: Participant } | { removed: string } | u
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 const newToken = () => "ac_" + randomBytes(32).toString("base64url");
 
-export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: number }) {
+export interface ParticipantOptions {
+  presenceGraceMs: number;
+  nameHoldMs: number;
+  maxParticipants: number;
+  senderExpireMs: number;
+  participantExpireMs: number;
+  now: () => number;
+}
+
+export interface JoinAs {
+  kind: Participant["kind"];
+  /** The host vouches for this participant's "human" (see Participant.vouched). */
+  vouched?: boolean;
+  /** Joined with the host credential (see Participant.host). */
+  host?: boolean;
+}
+
+export function createParticipants(opts: ParticipantOptions) {
   const byKey = new Map<string, Participant>();
   const byToken = new Map<string, Participant>();
   /** Token hashes the host revoked, with the name they belonged to, so their holder is told it was removed. */
   const revoked = new Map<string, string>();
   /** Barred names by folded key, with the name as the host removed it (for the host's "let back in" list). */
   const barred = new Map<string, string>();
+  const { now } = opts;
 
-  const online = (p: Participant, now = Date.now()) => p.connections > 0 || now - p.lastSeen < opts.presenceGraceMs;
+  const online = (p: Participant, t = now()) => p.connections > 0 || t - p.lastSeen < opts.presenceGraceMs;
   // A name is held while its token holder is around; after a long silence someone else may take it.
-  const held = (p: Participant, now = Date.now()) => !!p.tokenHash && (p.connections > 0 || now - p.lastSeen < opts.nameHoldMs);
+  const held = (p: Participant, t = now()) => !!p.tokenHash && (p.connections > 0 || t - p.lastSeen < opts.nameHoldMs);
+  // Gone for good: a password-only sender silent past senderExpireMs, a token holder with nothing open, unseen
+  // past participantExpireMs.
+  const expired = (p: Participant, t: number) =>
+    p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs);
+
+  function forget(p: Participant) {
+    if (p.tokenHash) byToken.delete(p.tokenHash);
+    if (p.host) for (const [h, q] of byToken) if (q === p) byToken.delete(h); // the host's other devices
+    if (byKey.get(p.key) === p) byKey.delete(p.key);
+  }
+
+  /** Drop the expired; if the room is still full, the longest-unseen token holder whose name is no longer held. */
+  function makeRoom(): void {
+    const t = now();
+    for (const p of byKey.values()) if (expired(p, t)) forget(p);
+    if (byKey.size < opts.maxParticipants) return;
+    let oldest: Participant | undefined;
+    for (const p of byKey.values()) if (p.tokenHash && !held(p, t) && (!oldest || p.lastSeen < oldest.lastSeen)) oldest = p;
+    if (oldest) forget(oldest);
+    if (byKey.size >= opts.maxParticipants) {
+      throw new RoomError(
+        "ROOM_FULL",
+        `This room has ${byKey.size} participants (the limit, --max-members ${opts.maxParticipants}); a place frees up when someone leaves or goes quiet (password-only senders after ${Math.round(opts.senderExpireMs / 60_000)} min). Ask the host.`,
+      );
+    }
+  }
 
   function suggest(name: string): string {
     const base = [...name].slice(0, 36).join("");
@@ -60,6 +108,10 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
 
   return {
     online,
+    get size() {
+      return byKey.size;
+    },
+
     lookupToken(token: string): TokenLookup {
       const h = hashToken(token);
       const participant = byToken.get(h);
@@ -69,57 +121,80 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
     },
 
     /** Register `name` with a fresh token (or return the caller's own participant when it sends its token). */
-    join(name: string, kind: Participant["kind"], ownToken?: string, asHost = false): { participant: Participant; token: string; isNew: boolean } {
+    join(name: string, as: JoinAs, ownToken?: string): { participant: Participant; token: string; isNew: boolean } {
       const key = foldName(name);
-      const held_ = byKey.get(key);
-      if (asHost && held_?.host && held_.tokenHash && !barred.has(key)) {
+      const heldByHost = byKey.get(key);
+      if (as.host && heldByHost?.host && heldByHost.tokenHash && !barred.has(key)) {
         // The host on a second device continues as the same participant: one more token for it, the first kept.
         const token = newToken();
-        byToken.set(hashToken(token), held_);
-        held_.lastSeen = Date.now();
-        return { participant: held_, token, isNew: false };
+        byToken.set(hashToken(token), heldByHost);
+        heldByHost.lastSeen = now();
+        return { participant: heldByHost, token, isNew: false };
       }
       if (ownToken) {
         const mine = byToken.get(hashToken(ownToken));
         if (mine && mine.key === key) {
-          mine.lastSeen = Date.now();
-          mine.kind = kind;
+          mine.lastSeen = now();
+          mine.kind = as.kind;
+          // A vouched human stays vouched; re-joining cannot make a claim into a vouch.
+          mine.vouched = as.kind === "human" && (mine.vouched || !!as.vouched);
           return { participant: mine, token: ownToken, isNew: false };
         }
       }
       const existing = refuseIfUnavailable(name, key, "");
-      if (existing?.tokenHash) byToken.delete(existing.tokenHash);
+      checkScript(name);
+      if (existing) forget(existing);
+      else if (byKey.size >= opts.maxParticipants) makeRoom();
       const token = newToken();
-      const participant: Participant = { name, key, kind, tokenHash: hashToken(token), lastSeen: Date.now(), via: "http", connections: 0 };
-      if (asHost) participant.host = true;
+      const participant: Participant = {
+        name,
+        key,
+        kind: as.kind,
+        vouched: as.kind === "human" && !!as.vouched,
+        tokenHash: hashToken(token),
+        lastSeen: now(),
+        via: "http",
+        connections: 0,
+      };
+      if (as.host) participant.host = true;
       byKey.set(key, participant);
       byToken.set(participant.tokenHash!, participant);
       return { participant, token, isNew: true };
     },
 
+    /** The cap: throws ROOM_FULL when `name` would be a new participant of a full room, after letting the
+     * expired and the long-gone go. */
+    admit(name: string) {
+      if (!byKey.has(foldName(name)) && byKey.size >= opts.maxParticipants) makeRoom();
+    },
+
     /** Throws NAME_BARRED / NAME_TAKEN when a password-only post may not use `name`. */
     checkAvailable(name: string) {
       refuseIfUnavailable(name, foldName(name), "post with its token, or under another name");
+      checkScript(name, "agent");
+      if (!byKey.has(foldName(name)) && byKey.size >= opts.maxParticipants) makeRoom();
     },
 
-    /** The participant behind a password-only post (the predecessor's clients), created on first use. */
-    passwordSender(name: string, kind: Participant["kind"]): { participant: Participant; isNew: boolean } {
+    /** The participant behind a password-only post (the predecessor's clients), created on first use. Always an
+     * agent: a password-only post proves nothing about who sends it. */
+    passwordSender(name: string): { participant: Participant; isNew: boolean } {
       const key = foldName(name);
       const existing = refuseIfUnavailable(name, key, "post with its token, or under another name");
       if (existing) {
         // The token that once held this name expired its hold: it no longer speaks for the name.
         if (existing.tokenHash) byToken.delete(existing.tokenHash), delete existing.tokenHash;
+        existing.kind = "agent";
+        existing.vouched = false;
         return { participant: existing, isNew: false };
       }
-      const participant: Participant = { name, key, kind, lastSeen: Date.now(), via: "http", connections: 0 };
+      if (byKey.size >= opts.maxParticipants) makeRoom();
+      const participant: Participant = { name, key, kind: "agent", vouched: false, lastSeen: now(), via: "http", connections: 0 };
       byKey.set(key, participant);
       return { participant, isNew: true };
     },
 
     leave(p: Participant) {
-      if (p.tokenHash) byToken.delete(p.tokenHash);
-      if (p.host) for (const [h, q] of byToken) if (q === p) byToken.delete(h); // the host's other devices
-      if (byKey.get(p.key) === p) byKey.delete(p.key);
+      forget(p);
     },
 
     /** Host removal: revoke the token, bar the name for the room's life. Returns the removed participant, if any. */
@@ -149,22 +224,34 @@ export function createParticipants(opts: { presenceGraceMs: number; nameHoldMs: 
     find(name: string) {
       return byKey.get(foldName(name));
     },
+    /** By folded name (mention matching folds once and looks up many times). */
+    byKey(key: string) {
+      return byKey.get(key);
+    },
 
     all(): Participant[] {
       return [...byKey.values()];
     },
 
-    info(p: Participant, now = Date.now()): ParticipantInfo {
-      return {
+    /** Forget who expired (called as the room goes about its business; cheap when nobody did). */
+    sweep() {
+      const t = now();
+      for (const p of byKey.values()) if (expired(p, t)) forget(p);
+    },
+
+    info(p: Participant, t = now()): ParticipantInfo {
+      const info: ParticipantInfo = {
         name: p.name,
         kind: p.kind,
-        online: online(p, now),
+        online: online(p, t),
         lastSeen: new Date(p.lastSeen).toISOString(),
         via: p.via,
         verified: !!p.tokenHash,
         connections: p.connections,
-        ...(p.host ? { host: true } : {}),
       };
+      if (p.kind === "human") info.vouched = p.vouched;
+      if (p.host) info.host = true;
+      return info;
     },
   };
 }

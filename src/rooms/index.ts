@@ -26,8 +26,6 @@ export interface RoomsOptions extends RoomOptions {
   maxKeys: number;
   /** A password for a room created without one. */
   newPassword: () => string;
-  /** Injectable clock for key expiry (ms since the epoch). @default Date.now */
-  now?: () => number;
 }
 
 export const defaultRoomsLimits = { maxRooms: 100, maxMembers: 1000, maxKeys: 200 };
@@ -45,6 +43,8 @@ export interface HostedRoom {
   readonly password: string | null;
   /** SHA-256 of the password, for a constant-time compare. */
   readonly passwordHash: Buffer | null;
+  /** The host rotated the password (POST …/host/password): tokens, keys and sessions are not affected. */
+  setPassword(next: string): void;
   readonly keys: Keys;
   readonly closed: boolean;
   /** Called once when the host closes the room. */
@@ -81,16 +81,26 @@ export function createRooms(partial: Partial<RoomsOptions> & { password: string;
     let id = newRoomId();
     while (live.has(id) || closedIds.has(id)) id = newRoomId();
     const closeHooks = new Set<() => void>();
-    const password = spec.password ?? (spec.keysOnly ? null : o.newPassword());
+    let password = spec.password ?? (spec.keysOnly ? null : o.newPassword());
+    let passwordHash = password === null ? null : hash("sha256", password, "buffer");
     let closed = false;
     const hosted: HostedRoom = {
       id,
-      room: createRoom({ ...o, title: spec.title }),
+      // The members cap is the room's own (src/room/participants.ts), which lets the expired and long-gone go first.
+      room: createRoom({ ...o, title: spec.title, maxParticipants: o.maxMembers }),
       isDefault,
       createdAt: new Date(now()).toISOString(),
       keysOnly: !!spec.keysOnly,
-      password,
-      passwordHash: password === null ? null : hash("sha256", password, "buffer"),
+      get password() {
+        return password;
+      },
+      get passwordHash() {
+        return passwordHash;
+      },
+      setPassword(next: string) {
+        password = next;
+        passwordHash = hash("sha256", next, "buffer");
+      },
       keys: createKeys({ max: o.maxKeys, now }),
       get closed() {
         return closed;
@@ -157,9 +167,7 @@ export function createRooms(partial: Partial<RoomsOptions> & { password: string;
     },
     /** The members cap: throws ROOM_FULL when `name` would be a new participant of a full room. */
     checkRoomFor(h: HostedRoom, name: string) {
-      if (h.room.participants.find(name)) return;
-      const n = h.room.participants.all().length;
-      if (n >= o.maxMembers) throw new RoomError("ROOM_FULL", `This room has ${n} participants (the limit, --max-members ${o.maxMembers}); ask the host.`);
+      h.room.participants.admit(name);
     },
   };
 }

@@ -1,16 +1,18 @@
 // Who is calling, in which room: a participant (token), an invite key holder, the host (one host token for every
-// room of the server), or anyone with the room's password. Password guesses are throttled per address and overall,
-// across all rooms; tokens and keys are 256-bit random, so they are always checked.
+// room of the server), a human session (from a human link the host handed out), or anyone with the room's password.
+// Password guesses are throttled per address and overall, across all rooms; tokens and keys are 256-bit random, so
+// they are always checked. Every caller carries its origin (credential + address) for the rate limits.
 import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { RoomError } from "../protocol/errors.js";
-import { createBucket } from "../room/limits.js";
+import { createBucket, type Origin } from "../room/limits.js";
 import type { Participant } from "../room/index.js";
 import { hashToken } from "../room/participants.js";
 import type { HostedRoom } from "../rooms/index.js";
 import { KEY_PREFIX, revokedError, type InviteKey } from "../rooms/keys.js";
 import { keyParticipant } from "./keys.js";
 import { clientAddress } from "./http.js";
+import { createLinks, type LinkKind } from "./links.js";
 
 export interface Caller {
   participant?: Participant;
@@ -21,6 +23,10 @@ export interface Caller {
   /** The key's raw secret, when the caller sent the key itself (POST /join claims with it). */
   keySecret?: string;
   host: boolean;
+  /** A human session (from a human link the host handed out): its joins as "human" are vouched for. */
+  humanSession?: boolean;
+  /** The credential and address, for the rate limits (never the name a body claims). Absent on unauthenticated routes. */
+  origin?: Origin;
 }
 
 export interface AuthOptions {
@@ -28,24 +34,41 @@ export interface AuthOptions {
   /** Failed password attempts per address per minute. */
   authFailPerMinute: number;
   trustProxy: boolean;
+  /** The clock of link codes and the password throttle. @default Date.now */
+  now?: () => number;
 }
 
 export const newHostToken = () => "ach_" + randomBytes(32).toString("base64url");
 // One-shot hash (Node >= 20.12): cheaper than createHash on every request; both sides hashed, so the
 // constant-time compare sees equal lengths.
 const sha = (s: string) => hash("sha256", s, "buffer");
+const shaHex = (s: string) => hash("sha256", s, "hex");
+const newSessionToken = () => "acs_" + randomBytes(32).toString("base64url");
+
+/** Human sessions kept at most (oldest forgotten first: its page then needs a new link). */
+const MAX_SESSIONS = 10_000;
 
 export function createAuth(opts: AuthOptions) {
+  const now = opts.now ?? (() => Date.now());
   const hostHash = sha(opts.hostToken);
+  const links = createLinks(now);
+  /** SHA-256 hex of each human session token → the id of the room it opens. */
+  const sessions = new Map<string, string>();
   const perAddress = createBucket(opts.authFailPerMinute, opts.authFailPerMinute);
   // Overall ceiling, so rotating addresses does not multiply the guessing rate (see README, "Password guessing").
   const overall = createBucket(opts.authFailPerMinute * 10, opts.authFailPerMinute * 10);
   const same = (a: Buffer, b: string) => timingSafeEqual(a, sha(b));
 
   function fail(addr: string, what: string): never {
-    perAddress.take(addr);
-    overall.take("all");
+    perAddress.take(addr, now());
+    overall.take("all", now());
     throw new RoomError("UNAUTHORIZED", `Wrong or missing ${what}. Send the room password as X-Room-Password (or Authorization: Bearer), as given in the invite.`);
+  }
+
+  function throttled(addr: string) {
+    const t = now();
+    const wait = Math.max(perAddress.wait(addr, t), overall.wait("all", t));
+    if (wait) throw new RoomError("AUTH_RATE_LIMITED", `Too many wrong passwords; retry in ${wait} s. Check the password in the invite.`, { retryAfter: wait });
   }
 
   const api = {
@@ -54,20 +77,28 @@ export function createAuth(opts: AuthOptions) {
       const header = req.headers.authorization;
       const bearer = typeof header === "string" && /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
       const secret = bearer ?? query.get("token") ?? undefined;
+      const addr = clientAddress(req, opts.trustProxy);
+      const origin = (credential: string): Origin => ({ credential, address: addr });
 
       if (secret?.startsWith("ac_")) {
         const key = hosted.keys.byTokenHash(hashToken(secret));
         if (key?.revoked) throw revokedError(key);
         const found = room.participants.lookupToken(secret);
-        if (found && "participant" in found) return { participant: found.participant, token: secret, key, host: false };
+        if (found && "participant" in found) {
+          return { participant: found.participant, token: secret, key, host: false, origin: origin(key ? `key:${key.keyId}` : `token:${found.participant.key}`) };
+        }
         if (found) throw new RoomError("REMOVED", `The host removed "${found.removed}" from this room; this token no longer works.`);
       }
       if (secret?.startsWith(KEY_PREFIX)) {
         const key = hosted.keys.use(secret);
-        if (key) return { key, keySecret: secret, participant: keyParticipant(hosted, key), host: false };
+        if (key) return { key, keySecret: secret, participant: keyParticipant(hosted, key), host: false, origin: origin(`key:${key.keyId}`) };
         throw new RoomError("UNAUTHORIZED", "Unknown invite key: it may belong to another room (check the link) or be mistyped.");
       }
-      if (secret?.startsWith("ach_") && same(hostHash, secret)) return { host: true };
+      if (secret?.startsWith("ach_") && same(hostHash, secret)) return { host: true, origin: origin("host") };
+      if (secret?.startsWith("acs_")) {
+        const h = shaHex(secret);
+        if (sessions.get(h) === hosted.id) return { host: false, humanSession: true, origin: origin(`session:${h.slice(0, 16)}`) };
+      }
 
       // A keys-only room checks no password at all, so there is nothing to guess and nothing to count.
       if (hosted.keysOnly && !secret?.startsWith("ac_")) {
@@ -75,17 +106,34 @@ export function createAuth(opts: AuthOptions) {
       }
       const xpw = req.headers["x-room-password"];
       const password = (typeof xpw === "string" ? xpw : undefined) ?? bearer ?? query.get("password") ?? undefined;
-      const addr = clientAddress(req, opts.trustProxy);
-      const wait = Math.max(perAddress.wait(addr), overall.wait("all"));
       if (password === undefined && secret === undefined) {
         // Not a guess: no attempt is counted.
         throw new RoomError("UNAUTHORIZED", "This room needs its password: send X-Room-Password (or Authorization: Bearer), as given in the invite.");
       }
-      if (wait) {
-        throw new RoomError("AUTH_RATE_LIMITED", `Too many wrong passwords; retry in ${wait} s. Check the password in the invite.`, { retryAfter: wait });
-      }
-      if (password !== undefined && hosted.passwordHash && same(hosted.passwordHash, password)) return { host: false };
+      throttled(addr);
+      if (password !== undefined && hosted.passwordHash && same(hosted.passwordHash, password)) return { host: false, origin: origin("password") };
       fail(addr, secret?.startsWith("ac") ? "token (it may be from another room: join again)" : "password");
+    },
+
+    /** Host: a one-time code for a link to `hosted` (see links.ts). */
+    mintLink(hosted: HostedRoom, kind: LinkKind, ttlMs: number, uses = 1) {
+      return links.mint(kind, ttlMs, uses, hosted.id);
+    },
+
+    /** POST /session: spend a link code. A host link gives the host token; a human link a session for its room.
+     * Wrong codes count as failed passwords (per address and overall). */
+    redeem(req: IncomingMessage, code: unknown): { kind: "host"; hostToken: string } | { kind: "human"; token: string; room: string } {
+      const addr = clientAddress(req, opts.trustProxy);
+      if (typeof code !== "string" || !code.startsWith("acl_")) throw new RoomError("BAD_FIELD", `"code" must be the code from a link (acl_…).`);
+      throttled(addr);
+      const r = links.redeem(code);
+      if (r === "spent") throw new RoomError("LINK_USED", "This link was already used (or has expired): it opens once. Ask the host for a new link.");
+      if (r === undefined) fail(addr, "link code");
+      if (r.kind === "host") return { kind: "host", hostToken: opts.hostToken };
+      const token = newSessionToken();
+      sessions.set(shaHex(token), r.room);
+      if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+      return { kind: "human", token, room: r.room };
     },
 
     /** The same check bound to one room (for transports that hold one room, like a WebSocket hub). */

@@ -36,7 +36,7 @@ export function cutSlice(s: Slice, limit: number | undefined, after: number): Sl
   const items = s.items.slice(0, limit);
   // Private messages for others may be missing from a slice: the last kept message's own id is the cursor.
   const next = limit ? (JSON.parse(items[limit - 1]!) as { id: number }).id : s.reset ? s.next - s.items.length : after;
-  return { ...s, items, next };
+  return { ...s, items, next, more: true };
 }
 
 /** Messages the join answer carries as context. */

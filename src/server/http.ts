@@ -12,7 +12,7 @@ export function sliceBody(s: Slice): string {
   return `{"messages":[${s.items.join(",")}],${tail(s)}}`;
 }
 
-const tail = (s: Slice) => `"cursor":${s.next},"next":${s.next}${s.reset ? ',"reset":true' : ""}`;
+const tail = (s: Slice) => `"cursor":${s.next},"next":${s.next}${s.reset ? ',"reset":true' : ""}${s.more ? ',"more":true' : ""}`;
 
 /** Answers up to this size go out in one piece; larger ones are streamed as the client reads. */
 export const STREAM_OVER = 64 * 1024;

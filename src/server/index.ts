@@ -23,8 +23,6 @@ export interface ServerOptions extends RoomOptions {
   maxMembers: number;
   /** Invite keys per room. @default 200 */
   maxKeys: number;
-  /** Clock for key expiry (tests inject one). @default Date.now */
-  now?: () => number;
   /** 0 picks a free port. @default 8765 */
   port: number;
   /** @default "0.0.0.0" */
@@ -56,6 +54,8 @@ export interface ServerOptions extends RoomOptions {
   publicDir?: string;
   /** Human log lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** The host rotated the default room's password (POST /host/password, or a kick with rotatePassword). */
+  onPasswordChange?: (password: string) => void;
 }
 
 export const defaultServerOptions: Omit<ServerOptions, "password"> = {
@@ -101,7 +101,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const room = rooms.default.room;
   const hostToken = o.hostToken ?? newHostToken();
   let inviteUrl = "";
-  const auth = createAuth({ hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy });
+  const auth = createAuth({ hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy, now: o.now });
   const transports = attachTransports(rooms, auth, o);
   const app = createRoutes({
     rooms,
@@ -112,6 +112,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
     inviteUrl: () => inviteUrl,
     log,
     endKeySessions: transports.endKeySessions,
+    onPasswordChange: (h, pw) => (h.isDefault ? o.onPasswordChange?.(pw) : undefined),
   });
   const handler = toNodeHandler(app);
   const sockets = new Set<Socket>();

@@ -1,7 +1,7 @@
 // Using an invite key in a room: claiming it (its first join pins the name), and finding the participant it holds.
 import { RoomError } from "../protocol/errors.js";
 import { checkName } from "../protocol/names.js";
-import type { Participant } from "../room/index.js";
+import type { Origin, Participant } from "../room/index.js";
 import type { HostedRoom } from "../rooms/index.js";
 import type { InviteKey } from "../rooms/keys.js";
 import type { RouteDeps } from "./routes.js";
@@ -23,6 +23,7 @@ export function claimKey(
   key: InviteKey,
   rawName: unknown,
   rawKind: unknown,
+  origin?: Origin,
 ): { token: string; participant: Participant } {
   hosted.keys.checkJoin(key);
   if (key.name === null && rawName === undefined) {
@@ -33,7 +34,8 @@ export function claimKey(
   const current = keyParticipant(hosted, key);
   if (current) hosted.room.participants.leave(current);
   else d.rooms.checkRoomFor(hosted, name);
-  const r = hosted.room.join(name, kind);
+  // A key the host minted as "human" vouches for its holder; a kind the holder picks is only a claim.
+  const r = hosted.room.join(name, { kind, vouched: key.kind === "human" }, undefined, origin);
   hosted.keys.recordJoin(key, r.participant.name, kind, r.participant.tokenHash!);
   return r;
 }

@@ -21,11 +21,13 @@ interface Waiter {
 
 export function createPollHub(room: Room) {
   const waiters = new Set<Waiter>();
+  // A bounded batch (README "Bounded reads"): the rest follows with after=next ("more": true).
+  const batch = (after: number) => room.history.since(after, room.options.maxBatch, room.options.maxBatchBytes);
 
   /** What `viewer` may see after `after` (the same object as the history's slice when nothing is hidden). */
   const visibleSince = (after: number, viewer: string | undefined, cache?: Map<number, Slice>) => {
     let slice = cache?.get(after);
-    if (slice === undefined) (slice = room.history.since(after)), cache?.set(after, slice);
+    if (slice === undefined) (slice = batch(after)), cache?.set(after, slice);
     return room.privates.filter(slice, viewer);
   };
 
@@ -35,7 +37,7 @@ export function createPollHub(room: Room) {
     for (const w of [...waiters]) {
       if (msg.to !== undefined && !visibleTo(msg, w.viewer)) continue; // not for this reader: keep waiting
       const slice = visibleSince(w.after, w.viewer, slices);
-      if (slice.items.length || slice.reset) w.finish(slice);
+      if (slice.items.length || slice.reset || slice.more) w.finish(slice);
     }
   });
 
@@ -50,7 +52,7 @@ export function createPollHub(room: Room) {
       const h = room.history;
       const viewer = participant?.name ?? key?.name ?? undefined;
       const now = visibleSince(after, viewer);
-      if (now.items.length || now.reset || timeoutMs <= 0 || after > h.lastId) return now;
+      if (now.items.length || now.reset || now.more || timeoutMs <= 0 || after > h.lastId) return now;
       if (participant) (participant.connections++, (participant.via = "poll"));
       // A held poll is quiet by design: no idle cut-off while it waits (Node restores the keep-alive timeout after).
       res.socket?.setTimeout(0);
@@ -66,7 +68,7 @@ export function createPollHub(room: Room) {
           done = true;
           clearTimeout(timer);
           waiters.delete(w);
-          if (participant) (participant.connections--, (participant.lastSeen = Date.now()));
+          if (participant) (participant.connections--, room.touch(participant));
           resolve(outcome);
         }
       });

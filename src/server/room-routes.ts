@@ -7,13 +7,17 @@ import { checkName, foldName } from "../protocol/names.js";
 import type { Slice } from "../room/history.js";
 import type { Participant, Sender } from "../room/index.js";
 import type { Caller } from "./auth.js";
+import type { HostedRoom } from "../rooms/index.js";
 import { intParam, readJsonObject, sliceBody, sliceSize, streamSlice, STREAM_OVER } from "./http.js";
 import { JSON_TYPE, send, sendJson } from "./reply.js";
 import { hostOnly, type Ctx, type RouteDef, type RouteDeps } from "./routes.js";
 import { claimKey } from "./keys.js";
 import { cutSlice, filterSlice, pollFilter, recentJson, unreadBefore } from "./cursor.js";
+import { generatePassword } from "../host/password.js";
 
 const POLL_MAX_S = 90;
+/** A link code's life when the host does not say (a day: the host may open its link later). */
+const LINK_TTL_S = 86_400;
 
 /** The name private messages are checked against: the caller's participant or key; none for password readers. */
 const viewerOf = (caller: Caller) => caller.participant?.name ?? caller.key?.name ?? undefined;
@@ -38,7 +42,18 @@ const pollTimeout = (q: URLSearchParams) => {
   return Math.min(s, POLL_MAX_S) * 1000;
 };
 
+/** A new password for the room (generated, or the host's), announced without the password; the saved host record
+ * of `serve` follows through RouteDeps.onPasswordChange. */
+function rotate(d: RouteDeps, hosted: HostedRoom, given?: string): string {
+  const next = given?.trim() || generatePassword();
+  hosted.setPassword(next);
+  hosted.room.passwordChanged();
+  d.onPasswordChange?.(hosted, next);
+  return next;
+}
+
 export function roomRoutes(d: RouteDeps): RouteDef[] {
+  const rotatePassword = (hosted: HostedRoom, given?: string) => rotate(d, hosted, given);
   const route = (method: RouteDef["method"], path: string, handler: RouteDef["handler"], extra: Partial<RouteDef> = {}): RouteDef => ({
     method,
     path,
@@ -53,7 +68,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
   /** Who posts: the token's (or key's) participant, or a name given with the password (the predecessor's clients). */
   function senderOf(c: Ctx, body: Record<string, unknown>): Sender {
     let participant: Participant | undefined = c.caller.participant;
-    if (!participant && c.caller.key) participant = claimKey(d, c.hosted, c.caller.key, body.agent, body.kind).participant;
+    if (!participant && c.caller.key) participant = claimKey(d, c.hosted, c.caller.key, body.agent, body.kind, c.caller.origin).participant;
     if (participant) {
       if (body.agent !== undefined && (typeof body.agent !== "string" || foldName(body.agent.trim()) !== participant.key)) {
         throw new RoomError("NAME_MISMATCH", `This credential belongs to "${participant.name}"; leave out "agent" or use that name.`);
@@ -62,8 +77,9 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
     }
     if (body.agent === undefined) throw new RoomError("BAD_NAME", `"agent" (your name) is required when posting with the password; or join first and post with your token.`);
     const name = checkName(body.agent, "agent");
+    kindOf(body.kind); // still validated, but ignored: a password-only post is an agent's, whatever it claims
     d.rooms.checkRoomFor(c.hosted, name);
-    return { name, kind: kindOf(body.kind) };
+    return { name };
   }
 
   return [
@@ -75,12 +91,13 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const body = await readJsonObject(c.req, d.maxBodyBytes);
       let r: { token: string; participant: Participant };
       if (caller.key && caller.keySecret) {
-        r = claimKey(d, hosted, caller.key, body.name, body.kind);
+        r = claimKey(d, hosted, caller.key, body.name, body.kind, caller.origin);
       } else {
         const name = checkName(body.name);
         const kind = kindOf(body.kind);
         d.rooms.checkRoomFor(hosted, name);
-        r = room.join(name, kind, caller.token, caller.host);
+        // "human" is a claim unless the host stands behind it: its own token, or a human link's session.
+        r = room.join(name, { kind, vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin);
       }
       // `cursor` is where the first poll starts; the last few messages come along as context (the curl path).
       const head = JSON.stringify({
@@ -108,7 +125,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const to = body.to === undefined || body.to === null ? undefined : checkName(body.to, "to");
       const after = intParam(c.query.get("after"), "after");
       const sender = senderOf(c, body);
-      const message = c.hosted.room.post(sender, body.text, { replyTo, to });
+      const message = c.hosted.room.post(sender, body.text, { replyTo, to }, c.caller.origin);
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
       const who = "participant" in sender ? sender.participant.name : sender.name;
@@ -121,9 +138,13 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const limit = intParam(query.get("limit"), "limit");
       const h = hosted.room.history;
       const visible = (s: Slice) => hosted.room.privates.filter(s, viewerOf(caller));
-      // No cursor: the whole retained history, or its last `limit` messages.
-      if (after === undefined) return sendSlice(res, visible(limit === undefined ? h.all() : h.since(Math.max(h.oldestId - 1, h.lastId - limit), limit)));
-      return sendSlice(res, visible(h.since(after, limit ?? Infinity)));
+      // Every answer is a bounded batch: at most maxBatch messages and maxBatchBytes of JSON; "more": true says the
+      // rest follows with after=next.
+      const { maxBatch, maxBatchBytes } = hosted.room.options;
+      const n = Math.min(limit ?? maxBatch, maxBatch);
+      // No cursor: the retained history from its oldest message (in batches), or its last `limit` messages.
+      if (after === undefined) return sendSlice(res, visible(h.since(limit === undefined ? h.oldestId - 1 : Math.max(h.oldestId - 1, h.lastId - n), n, maxBatchBytes)));
+      return sendSlice(res, visible(h.since(after, n, maxBatchBytes)));
     }),
 
     route("GET", "/messages/poll", async ({ res, query, hosted, caller }) => {
@@ -149,9 +170,11 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       await d.hubs(hosted).sse.open(req, res, after, caller.participant, caller.key);
     }),
 
-    route("GET", "/room", ({ res, hosted, caller }) =>
-      sendJson(res, 200, { id: hosted.id, keysOnly: hosted.keysOnly, ...hosted.room.info({ maxBodyBytes: d.maxBodyBytes, pollMaxSeconds: POLL_MAX_S }, viewerOf(caller)) }),
-    ),
+    route("GET", "/room", ({ res, hosted, query, caller }) => {
+      // The participant list is paged (at most 200 a page): ?offset=N&limit=L.
+      const page = { offset: intParam(query.get("offset"), "offset"), limit: intParam(query.get("limit"), "limit") };
+      sendJson(res, 200, { id: hosted.id, keysOnly: hosted.keysOnly, ...hosted.room.info({ maxBodyBytes: d.maxBodyBytes, pollMaxSeconds: POLL_MAX_S }, page, viewerOf(caller)) });
+    }),
 
     route("GET", "/invite", (c) => send(c.res, 200, inviteFor(c, roomUrl(c)), "text/plain; charset=utf-8")),
 
@@ -166,7 +189,9 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       const removed = hosted.room.remove(checkName(body.name));
-      sendJson(res, 200, { ok: true, removed: removed?.name ?? null });
+      // Optionally shut the door behind them too: a removed password holder still knows the password.
+      const password = body.rotatePassword === true ? rotatePassword(hosted) : undefined;
+      sendJson(res, 200, { ok: true, removed: removed?.name ?? null, ...(password ? { password } : {}) });
     }),
     route("POST", "/host/unban", async ({ req, res, hosted, caller }) => {
       hostOnly(caller);
@@ -174,6 +199,35 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const was = hosted.room.unban(checkName(body.name));
       sendJson(res, 200, { ok: true, unbanned: was ?? null });
     }),
+    route("POST", "/host/password", async ({ req, res, hosted, caller }) => {
+      hostOnly(caller);
+      const body = await readJsonObject(req, d.maxBodyBytes);
+      const given = body.password;
+      if (given !== undefined && (typeof given !== "string" || given.trim().length < 8 || given.length > 200 || /\p{Cc}/u.test(given))) {
+        throw new RoomError("BAD_FIELD", `"password" must be 8-200 characters without control characters (or leave it out for a generated one).`);
+      }
+      if (hosted.keysOnly) throw new RoomError("BAD_FIELD", "This room takes invite keys only: it has no password to change.");
+      sendJson(res, 200, { ok: true, password: rotatePassword(hosted, given as string | undefined), unaffected: "participant tokens, invite keys, human sessions and the host token" });
+    }),
+    route("POST", "/host/links", async ({ req, res, hosted, caller, base }) => {
+      hostOnly(caller);
+      const body = await readJsonObject(req, d.maxBodyBytes);
+      const kind = body.kind ?? "host";
+      if (kind !== "host" && kind !== "human") throw new RoomError("BAD_FIELD", `"kind" must be "host" or "human".`);
+      const uses = body.uses ?? 1;
+      const ttl = body.ttlSeconds ?? LINK_TTL_S;
+      if (!Number.isInteger(uses) || (uses as number) < 1 || (uses as number) > 100 || (kind === "host" && uses !== 1)) {
+        throw new RoomError("BAD_FIELD", `"uses" must be 1-100 (a host link opens once).`);
+      }
+      if (!Number.isInteger(ttl) || (ttl as number) < 1 || (ttl as number) > 7 * 86_400) throw new RoomError("BAD_FIELD", `"ttlSeconds" must be 1-604800.`);
+      const { code, expiresAt } = d.auth.mintLink(hosted, kind, (ttl as number) * 1000, uses as number);
+      sendJson(res, 201, { ok: true, kind, code, uses, expiresAt: new Date(expiresAt).toISOString(), link: `${d.inviteUrl()}${base}/#code=${code}` });
+    }),
+    // No credential but the code itself: the page of a host or human link trades the code for its credential, once.
+    route("POST", "/session", async ({ req, res }) => {
+      const body = await readJsonObject(req, d.maxBodyBytes);
+      send(res, 200, JSON.stringify({ ok: true, ...d.auth.redeem(req, body.code) }), JSON_TYPE, { "cache-control": "no-store" });
+    }, { auth: false }),
     route("POST", "/host/pause", ({ res, hosted, caller }) => (hostOnly(caller), hosted.room.pause(), sendJson(res, 200, { ok: true, paused: hosted.room.paused }))),
     route("POST", "/host/resume", ({ res, hosted, caller }) => (hostOnly(caller), hosted.room.resume(), sendJson(res, 200, { ok: true, paused: hosted.room.paused }))),
     route("POST", "/host/title", async ({ req, res, hosted, caller }) => {

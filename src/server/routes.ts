@@ -25,6 +25,8 @@ export interface RouteDeps {
   /** The server's public base URL (a tunnel's, a LAN one…), without a trailing slash. */
   inviteUrl: () => string;
   log: (line: string) => void;
+  /** The host rotated a room's password (serve keeps the default room's for this machine's commands). */
+  onPasswordChange?: (hosted: HostedRoom, password: string) => void;
   /** Ends every session joined with a revoked key (server/index.ts: streams, polls). */
   endKeySessions(hosted: HostedRoom, key: import("../rooms/keys.js").InviteKey): void;
 }
@@ -100,7 +102,7 @@ export function createRoutes(d: RouteDeps): H3 {
       try {
         const hosted = d.rooms.resolve(underRoom ? getRouterParam(event, "id") : undefined);
         const caller: Caller = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };
-        if (caller.participant) caller.participant.lastSeen = Date.now();
+        if (caller.participant) hosted.room.touch(caller.participant);
         const params = { ...(event.context.params as Record<string, string> | undefined) };
         delete params.id;
         await def.handler({ req, res, query, hosted, caller, base: underRoom ? `/r/${hosted.id}` : "", pathname: event.url.pathname, params });

@@ -22,15 +22,41 @@ interface Client {
 }
 
 const REPLAY_CHUNK = 256;
-const REPLAY_BYTES = 64 * 1024;
+// Replay writes at most about this much per client before waiting for the socket to drain (plus one frame).
+const REPLAY_BYTES = 16 * 1024;
+// Frames are Buffers shared by every reader: the live fan-out writes one Buffer to all, and replays take theirs from
+// this cache, so 1,000 readers replaying the same history hold references to the same bytes, not 1,000 copies (a
+// string written to a socket is copied into its write request; a Buffer is not). README "What a reader costs".
+const FRAME_CACHE_BYTES = 2 * 1024 * 1024;
 const KEEPALIVE = Buffer.from(": keepalive\n\n");
 
 export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferBytes: number }) {
   const clients = new Set<Client>();
+  const frames = new Map<number, Buffer>(); // by message id, least recently used first
+  let frameBytes = 0;
+
+  /** The SSE frame of message `id`, from the cache or made once and cached. */
+  function frameOf(id: number, json: string): Buffer {
+    let b = frames.get(id);
+    if (b) {
+      frames.delete(id); // most recently used goes last
+      frames.set(id, b);
+      return b;
+    }
+    b = Buffer.from(`id: ${id}\nevent: message\ndata: ${json}\n\n`);
+    frames.set(id, b);
+    frameBytes += b.length;
+    for (const [k, v] of frames) {
+      if (frameBytes <= FRAME_CACHE_BYTES || k === id) break;
+      frames.delete(k);
+      frameBytes -= v.length;
+    }
+    return b;
+  }
 
   room.subscribe((msg, json) => {
     if (!clients.size) return;
-    const frame = Buffer.from(`id: ${msg.id}\nevent: message\ndata: ${json}\n\n`);
+    const frame = frameOf(msg.id, json);
     const private_ = msg.to !== undefined;
     for (const c of clients) {
       if (!c.live) continue; // still replaying: it will read this message from history
@@ -67,16 +93,14 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
   function pump(c: Client) {
     const h = room.history;
     while (c.cursor < h.lastId) {
-      const s = h.since(c.cursor, REPLAY_CHUNK);
-      let out = s.reset ? `event: reset\ndata: {"oldest":${h.oldestId},"next":${h.oldestId - 1}}\n\n` : "";
+      const s = h.since(c.cursor, REPLAY_CHUNK, REPLAY_BYTES);
+      if (s.reset) c.res.write(`event: reset\ndata: {"oldest":${h.oldestId},"next":${h.oldestId - 1}}\n\n`);
       let id = s.next - s.items.length;
       for (const json of s.items) {
         if (room.privates.hides(++id, c.viewer)) continue;
-        out += `id: ${id}\nevent: message\ndata: ${json}\n\n`;
-        if (out.length >= REPLAY_BYTES) break;
+        c.res.write(frameOf(id, json));
       }
       c.cursor = id;
-      c.res.write(out);
       if (c.res.writableLength >= REPLAY_BYTES && c.cursor < h.lastId) {
         c.res.once("drain", () => clients.has(c) && pump(c));
         return;
@@ -114,7 +138,7 @@ export function createSseHub(room: Room, opts: { keepaliveMs: number; maxBufferB
       return new Promise((resolve) => {
         res.on("close", () => {
           clients.delete(c);
-          if (participant) (participant.connections--, (participant.lastSeen = Date.now()));
+          if (participant) (participant.connections--, room.touch(participant));
           resolve();
         });
       });

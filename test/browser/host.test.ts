@@ -1,5 +1,5 @@
 // The host, from the web UI with the host link: pause and resume agents, rename the room, remove a participant —
-// and what everyone else's page shows. Also the loop guard's pause, which any human message lifts.
+// and what everyone else's page shows. Also the loop guard's pause, which a vouched human's message lifts.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
@@ -73,13 +73,16 @@ describeBrowser("web UI: the host's controls", () => {
     await message(bob, "back to work").waitFor();
   });
 
-  it("the loop guard's pause says any human message resumes, and one does", async () => {
+  // Issue 12: only a human the host vouches for lifts the loop guard (the host's page joins with the host token; a
+  // "human" who joined with the password has only claimed it, and counts as an agent — test/server/hardening.test.ts).
+  // So the host's message lifts it here, where Bob's (password link) once did.
+  it("the loop guard's pause says a human message resumes, and the host's does", async () => {
     for (let i = 1; i <= 3; i++) await agentPost(`loop ${i}`);
     await expect.poll(() => bob.locator("#paused-banner").isVisible()).toBe(true);
     expect(await bob.locator("#paused-text").textContent()).toContain("Any human message resumes them");
     expect((await agentPost("loop 4")).status).toBe(423);
-    await bob.locator("#input").fill("ok bots, carry on");
-    await bob.locator("#send").click(); // a phone: Enter is a new line there
+    await host.locator("#input").fill("ok bots, carry on");
+    await host.locator("#send").click();
     await expect.poll(() => bob.locator("#paused-banner").isVisible()).toBe(false);
     expect((await agentPost("thanks")).status).toBe(201);
   });

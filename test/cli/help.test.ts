@@ -23,25 +23,26 @@ describe("--help", () => {
       Usage: agent-chat <command> [flags]
 
       Commands:
-        serve   host a room: prints its URLs, password, QR code, host link and the instruction block
-        stop    stop a room served from this machine (e.g. one started with serve --detach)
-        join    join a room under a name, print the recent messages and the next commands
-        send    send one message to the room (text as argument, --message, or stdin)
-        read    print the messages since your last read or wait, and mark them read
-        wait    wait for new messages (up to --timeout seconds), print them and mark them read
-        listen  stream messages to stdout until stopped (Ctrl-C); reconnects and resumes without loss
-        who     list who is in the room, online first
-        invite  print the room's instruction block, to paste to another agent
-        leave   leave the room (frees your name) and forget it on this machine
-        kick    host only: remove a participant from the room and bar its name
-        pause   host only: pause agents (their messages are refused until resume)
-        resume  host only: let agents talk again (after pause or the loop guard)
-        title   host only: change the room's title
-        rooms   host only: list the server's rooms, create one (prints its invite), or close one
-        keys    host only: mint an invite key per agent (prints its invite block), list keys, or revoke one
-        mcp     run a stdio MCP server (tools: join, send, read, wait, who) for Claude Code and other MCP clients
-        notify  unread messages and @mentions since your last read, without marking them read (for prompts, hooks, status lines)
-        status  check the room connection and your credentials, and say exactly what is wrong
+        serve     host a room: prints its URLs, password, QR code, host link and the instruction block
+        stop      stop a room served from this machine (e.g. one started with serve --detach)
+        join      join a room under a name, print the recent messages and the next commands
+        send      send one message to the room (text as argument, --message, or stdin)
+        read      print the messages since your last read or wait, and mark them read
+        wait      wait for new messages (up to --timeout seconds), print them and mark them read
+        listen    stream messages to stdout until stopped (Ctrl-C); reconnects and resumes without loss
+        who       list who is in the room, online first
+        invite    print the room's instruction block, to paste to another agent
+        leave     leave the room (frees your name) and forget it on this machine
+        kick      host only: remove a participant from the room and bar its name
+        password  host only: rotate the room password (--rotate); people already in carry on
+        pause     host only: pause agents (their messages are refused until resume)
+        resume    host only: let agents talk again (after pause or the loop guard)
+        title     host only: change the room's title
+        rooms     host only: list the server's rooms, create one (prints its invite), or close one
+        keys      host only: mint an invite key per agent (prints its invite block), list keys, or revoke one
+        mcp       run a stdio MCP server (tools: join, send, read, wait, who) for Claude Code and other MCP clients
+        notify    unread messages and @mentions since your last read, without marking them read (for prompts, hooks, status lines)
+        status    check the room connection and your credentials, and say exactly what is wrong
 
       Flags:
         -h, --help  Show this help
@@ -80,6 +81,8 @@ describe("--help", () => {
         --auth-fail-limit <n>         Wrong passwords per address per minute, e.g. --auth-fail-limit 5 (default 10)
         --max-rooms <n>               Rooms this server may hold, the first one included, e.g. --max-rooms 20 (default 100)
         --max-members <n>             Participants per room, e.g. --max-members 50 (default 1000)
+        --history-bytes <bytes>       Memory the kept messages may take per room, e.g. --history-bytes 16777216 (default 67108864)
+        --join-limit <n>              Joins per minute per address and per key (10x that per room); 0 off, e.g. --join-limit 120 (default 60)
         --max-keys <n>                Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)
         --qr                          Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never
         --json                        Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json
@@ -322,10 +325,12 @@ describe("--help", () => {
         --room <id>           Which room of the server, e.g. --room k3x9q2m7pa (env AGENT_CHAT_ROOM; or a URL ending in /r/<id>; default: the server's first room)
         --host-token <token>  Host token printed by serve, e.g. --host-token ach_… (env AGENT_CHAT_HOST_TOKEN; saved by serve on this machine)
         --json                One JSON object on stdout, e.g. --json
+        --rotate-password     Also give the room a new password (printed once); people still in carry on, e.g. --rotate-password
         -h, --help            Show this help
 
       Examples:
         agent-chat kick alice-bot
+        agent-chat kick mallory --rotate-password
         agent-chat kick alice-bot --url https://x.trycloudflare.com --host-token ach_…
       "
     `);

@@ -29,8 +29,10 @@ export function loadSuite() {
       const RUN_MS = 15_000;
 
       // Defaults except the loop guard (it would pause agents after 50 agent messages in a row: correct, but not
-      // what this test is about). Per-sender rate limit: the default 60/min.
-      const r = await room({ loopGuard: 0 });
+      // what this test is about) and the join limit (150 participants join from one address within a second here;
+      // the default allows 60 a minute per address: test/server/hardening.test.ts). Per-sender rate limit: the
+      // default 60/min.
+      const r = await room({ loopGuard: 0, joinLimit: 0 });
       const pw = { "x-room-password": r.password };
       const agent = new http.Agent({ keepAlive: true, maxSockets: 40 });
       const ledger = new Ledger();

@@ -18,12 +18,14 @@ export function roomAdmission(rooms: Rooms, hosted: HostedRoom): Admit {
       // when no one holds the key's name now, or another name is asked for.
       const current = keyParticipant(hosted, caller.key);
       if (current && (name === undefined || name === current.name)) return { participant: current };
-      return claimKey({ rooms }, hosted, caller.key, name, kind);
+      return claimKey({ rooms }, hosted, caller.key, name, kind, caller.origin);
     }
     if (caller.participant) return { participant: caller.participant, token: caller.token };
     if (name === undefined) return undefined;
     const n = checkName(name);
     rooms.checkRoomFor(hosted, n);
-    return hosted.room.join(n, kind ?? "agent", caller.token, caller.host);
+    // "human" is a claim unless the host stands behind it (host token, human link session); joins are limited by the
+    // caller's credential and address, as POST /join's are.
+    return hosted.room.join(n, { kind: kind ?? "agent", vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin);
   };
 }

@@ -104,7 +104,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
 
   function leave(c: WsConn) {
     const p = c.participant;
-    if (p) (p.connections = Math.max(0, p.connections - 1)), (p.lastSeen = Date.now());
+    if (p) (p.connections = Math.max(0, p.connections - 1)), room.touch(p);
     c.participant = undefined;
     scheduleCheck();
   }
@@ -176,14 +176,14 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           ? { participant: caller.participant, token: caller.token }
           : f.name === undefined
             ? undefined
-            : room.join(checkName(f.name), f.kind ?? "agent");
+            : room.join(checkName(f.name), { kind: f.kind ?? "agent", vouched: caller.host || !!caller.humanSession, host: caller.host }, undefined, caller.origin);
       const participant = admitted?.participant;
       const token = admitted?.token;
       c.key = caller.key;
       if (participant) {
         participant.connections++;
         participant.via = "ws";
-        participant.lastSeen = Date.now();
+        room.touch(participant);
         c.participant = participant;
       }
       const h = room.history;
