@@ -11,6 +11,7 @@ import { DETACHED_ENV, reportToParent } from "./detach.js";
 import { generatePassword } from "./password.js";
 import { qrPlan } from "./qr.js";
 import { lanUrls } from "./urls.js";
+import { StoreUnreachable } from "../rooms/redis/connect.js";
 
 export interface HostOptions {
   port: number;
@@ -34,6 +35,8 @@ export interface HostOptions {
   maxKeys?: number;
   historyBytes?: number;
   joinLimit?: number;
+  /** redis://… (serve --redis or AGENT_CHAT_REDIS): rooms shared with every instance on that Redis. */
+  redis?: string;
   /** QR code on stderr: true always, false never, undefined when stderr is a terminal (and not --json). */
   qr?: boolean;
   json: boolean;
@@ -76,9 +79,12 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       info = describe({ ...info, password: next });
       remember();
     },
+    redis: o.redis,
   }).catch((err: unknown) => {
+    if (err instanceof StoreUnreachable) throw new CliError(Exit.USAGE, `${err.message} (--redis / AGENT_CHAT_REDIS): start Redis or fix the URL.`);
     throw listenError(err as NodeJS.ErrnoException, o);
   });
+  password = server.password; // --redis: an earlier instance may have set the shared room's password
 
   const detachedLog = process.env[DETACHED_ENV];
   const lan = lanUrls(server.port, o.host);

@@ -40,6 +40,8 @@ export const errorStatus = {
   INTERNAL: 500,
   TOO_MANY_CONNECTIONS: 503,
   SHUTTING_DOWN: 503,
+  // The shared store (serve --redis) did not answer: retry; nothing half-done was kept (README "Running it for an organisation").
+  STORE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

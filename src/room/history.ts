@@ -31,6 +31,8 @@ export interface History {
   /** Messages after `after`: at most `limit` of them, and no more than `maxBytes` of JSON (always at least one). */
   since(after: number, limit?: number, maxBytes?: number): Slice;
   all(): Slice;
+  /** Forget everything and continue after `lastId` (a shared log that no longer keeps the messages before it). */
+  restart(lastId: number): void;
 }
 
 export function createHistory(capacity: number, maxBytes = Infinity): History {
@@ -103,6 +105,10 @@ export function createHistory(capacity: number, maxBytes = Infinity): History {
     all() {
       const { items } = range(oldestId(), Infinity, Infinity);
       return { items, next: lastId, reset: false };
+    },
+    restart(id) {
+      lastId = id;
+      size = 0;
     },
   };
 }

@@ -18,6 +18,16 @@ export type { Origin } from "./limits.js";
 /** Called once per message with its JSON text, so transports serialise nothing themselves. */
 export type Listener = (msg: Message, json: string) => void;
 
+/**
+ * Where messages are stored when not in this process (src/rooms/redis/log.ts): the log assigns ids, and hands every
+ * stored message back — this instance's and others' — in id order to `room.ingest`, which fills the history and
+ * calls the listeners. Without one, the room assigns ids and delivers at once (the in-memory mode).
+ */
+export interface MessageLog {
+  /** Store a message given as JSON without its id; resolves with its id once stored and ingested here. */
+  append(bodyWithoutId: string): Promise<number>;
+}
+
 /** A joined participant (token-bound), or a name from a password-only post (the predecessor's clients): always an
  * agent, whatever the body says. */
 export type Sender = { participant: Participant } | { name: string };
@@ -28,7 +38,7 @@ const BAD_TEXT_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 /** Most participants one GET /room lists; the rest are paged with ?offset=. */
 export const MAX_PARTICIPANTS_LISTED = 200;
 
-export function createRoom(partial: Partial<RoomOptions> = {}) {
+export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog) {
   const options: RoomOptions = { ...defaultRoomOptions, ...partial };
   const { now } = options;
   const startedAt = new Date(now()).toISOString();
@@ -45,6 +55,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
   const mentionsIn = (text: string) => findMentions(text, (key) => participants.byKey(key)?.name);
   /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
   const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
+  const writes = new Set<Promise<unknown>>(); // appends the log has not confirmed yet (a log only)
 
   function append(fields: Omit<Message, "id" | "timestamp">): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
@@ -56,12 +67,24 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
     if (fields.vouched !== undefined) msg.vouched = fields.vouched;
     if (fields.host) msg.host = true;
     if (fields.to !== undefined) msg.to = fields.to;
-    const json = JSON.stringify(msg);
+    if (log) {
+      // The log assigns the id: `msg` is completed when it answers (routes await room.flush() before replying), and
+      // the message reaches the history and the listeners through ingest(), like everyone else's.
+      const { id: _none, ...body } = msg;
+      const w = log.append(JSON.stringify(body)).then((id) => void (msg.id = id));
+      writes.add(w);
+      void w.catch(() => {}).finally(() => writes.delete(w));
+      return msg;
+    }
+    deliver(msg, JSON.stringify(msg));
+    return msg;
+  }
+
+  function deliver(msg: Message, json: string) {
     history.push(json);
     privates.add(msg);
     if (privates.size) privates.prune(history.oldestId);
     for (const l of listeners) l(msg, json);
-    return msg;
   }
 
   const system = (text: string) => append({ agent: "system", text, kind: "system" });
@@ -89,6 +112,17 @@ export function createRoom(partial: Partial<RoomOptions> = {}) {
   return {
     options,
     startedAt,
+    /** Messages go to a log (serve --redis) and are complete only after flush(). */
+    logged: !!log,
+    /** Resolves when every message this room handed to its log so far is stored (rejects if one was refused). */
+    flush(): Promise<unknown> {
+      return writes.size ? Promise.all(writes) : Promise.resolve();
+    },
+    /** A stored message from the log, in id order: into the history, then to the listeners. `history.restart` first
+     * when the log no longer has the messages before it. */
+    ingest(msg: Message, json: string) {
+      deliver(msg, json);
+    },
     history,
     participants,
     /** Private messages in the history: filter every slice a reader gets through `privates.filter`. */

@@ -12,7 +12,7 @@
 import { hash, randomBytes } from "node:crypto";
 import { RoomError } from "../protocol/errors.js";
 import { defaultRoomOptions, type RoomOptions } from "../protocol/types.js";
-import { createRoom, type Room } from "../room/index.js";
+import { createRoom, type MessageLog, type Room } from "../room/index.js";
 import { createKeys, type Keys } from "./keys.js";
 
 export interface RoomsOptions extends RoomOptions {
@@ -26,6 +26,10 @@ export interface RoomsOptions extends RoomOptions {
   maxKeys: number;
   /** A password for a room created without one. */
   newPassword: () => string;
+  /** The default room's id (instances sharing a Redis share it). @default a new random id */
+  defaultId?: string;
+  /** Where a room keeps its messages (serve --redis: src/rooms/redis/); none: in memory. */
+  logs?: (roomId: string) => MessageLog;
 }
 
 export const defaultRoomsLimits = { maxRooms: 100, maxMembers: 1000, maxKeys: 200 };
@@ -78,7 +82,7 @@ export function createRooms(partial: Partial<RoomsOptions> & { password: string;
   const createHooks = new Set<(h: HostedRoom) => void>();
 
   function make(spec: NewRoom, isDefault: boolean): HostedRoom {
-    let id = newRoomId();
+    let id = isDefault && o.defaultId ? o.defaultId : newRoomId();
     while (live.has(id) || closedIds.has(id)) id = newRoomId();
     const closeHooks = new Set<() => void>();
     let password = spec.password ?? (spec.keysOnly ? null : o.newPassword());
@@ -87,7 +91,7 @@ export function createRooms(partial: Partial<RoomsOptions> & { password: string;
     const hosted: HostedRoom = {
       id,
       // The members cap is the room's own (src/room/participants.ts), which lets the expired and long-gone go first.
-      room: createRoom({ ...o, title: spec.title, maxParticipants: o.maxMembers }),
+      room: createRoom({ ...o, title: spec.title, maxParticipants: o.maxMembers }, o.logs?.(id)),
       isDefault,
       createdAt: new Date(now()).toISOString(),
       keysOnly: !!spec.keysOnly,

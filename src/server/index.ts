@@ -8,7 +8,8 @@ import { generatePassword } from "../host/password.js";
 import { RoomError } from "../protocol/errors.js";
 import type { Room } from "../room/index.js";
 import { defaultRoomOptions, type RoomOptions } from "../protocol/types.js";
-import { createRooms, defaultRoomsLimits, type Rooms } from "../rooms/index.js";
+import { createRooms, defaultRoomsLimits, newRoomId, type Rooms } from "../rooms/index.js";
+import { attachStore } from "./store.js";
 import { createAuth, newHostToken } from "./auth.js";
 import { createRoutes } from "./routes.js";
 import { loadPublic } from "./static.js";
@@ -56,6 +57,9 @@ export interface ServerOptions extends RoomOptions {
   log?: (line: string) => void;
   /** The host rotated the default room's password (POST /host/password, or a kick with rotatePassword). */
   onPasswordChange?: (password: string) => void;
+  /** redis://… : rooms' messages live in Redis, shared by every instance with the same URL (README "Running it for
+   * an organisation"). Unreachable: startRoomServer rejects with StoreUnreachable. @default in memory */
+  redis?: string;
 }
 
 export const defaultServerOptions: Omit<ServerOptions, "password"> = {
@@ -84,6 +88,8 @@ export interface RoomServer {
   /** http://127.0.0.1:PORT (or the bound host) */
   url: string;
   hostToken: string;
+  /** The default room's password (with --redis: the one the first instance stored, maybe not the one given). */
+  password: string;
   /** The URL the invite names (a tunnel's public URL, a LAN URL…). */
   setInviteUrl(url: string): void;
   inviteUrl(): string;
@@ -97,9 +103,12 @@ const PUBLIC_DIR = fileURLToPath(new URL("../../public", import.meta.url));
 export async function startRoomServer(partial: Partial<ServerOptions> & { password: string }): Promise<RoomServer> {
   const o: ServerOptions = { ...defaultServerOptions, ...partial };
   const log = o.log ?? (() => {});
-  const rooms = createRooms({ ...o, newPassword: () => generatePassword() });
+  const store = o.redis ? await attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log) : undefined;
+  const shared = store?.identity;
+  const rooms = createRooms({ ...o, password: shared?.password ?? o.password, defaultId: shared?.id, logs: store?.logs, newPassword: () => generatePassword() });
+  await store?.follow(rooms, o.history);
   const room = rooms.default.room;
-  const hostToken = o.hostToken ?? newHostToken();
+  const hostToken = shared?.hostToken ?? o.hostToken ?? newHostToken();
   let inviteUrl = "";
   const auth = createAuth({ hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy, now: o.now });
   const transports = attachTransports(rooms, auth, o);
@@ -196,6 +205,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
     port,
     url,
     hostToken,
+    password: rooms.default.password!,
     setInviteUrl: (u) => void (inviteUrl = u),
     inviteUrl: () => inviteUrl,
     stats: () => ({ ...transports.stats(), sockets: sockets.size }),
@@ -205,7 +215,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
         // Streams end and pending polls answer first, so clients see a clean end rather than a reset.
         transports.closeAll();
         gateway.closeAll(WS_CLOSE.SHUTTING_DOWN, "server shutting down");
-        server.close(() => resolve());
+        server.close(() => void (store ? store.close().then(resolve, resolve) : resolve()));
         server.closeIdleConnections();
         // Whatever is still open after the answers went out (a client that never reads) is cut.
         setTimeout(() => server.closeAllConnections(), 500).unref();

@@ -99,6 +99,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
         // "human" is a claim unless the host stands behind it: its own token, or a human link's session.
         r = room.join(name, { kind, vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin);
       }
+      await room.flush(); // serve --redis: the "joined" line is stored (and in this instance's history) first
       // `cursor` is where the first poll starts; the last few messages come along as context (the curl path).
       const head = JSON.stringify({
         ok: true,
@@ -126,6 +127,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const after = intParam(c.query.get("after"), "after");
       const sender = senderOf(c, body);
       const message = c.hosted.room.post(sender, body.text, { replyTo, to }, c.caller.origin);
+      await c.hosted.room.flush(); // serve --redis: 201 only once Redis stored it (and gave it its id)
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
       const who = "participant" in sender ? sender.participant.name : sender.name;

@@ -24,6 +24,7 @@ export default command({
     "history-bytes": { type: "string", valueHint: "bytes", description: "Memory the kept messages may take per room, e.g. --history-bytes 16777216 (default 67108864)" },
     "join-limit": { type: "string", valueHint: "n", description: "Joins per minute per address and per key (10x that per room); 0 off, e.g. --join-limit 120 (default 60)" },
     "max-keys": { type: "string", valueHint: "n", description: "Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)" },
+    redis: { type: "string", valueHint: "url", description: "Keep rooms in Redis, shared by every instance given the same URL, e.g. --redis redis://127.0.0.1:6379 (default: $AGENT_CHAT_REDIS, else in memory)" },
     qr: { type: "boolean", description: "Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never" },
     json: { type: "boolean", description: "Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json" },
     detach: { type: "boolean", description: "Run the room in the background, print its details and exit; stop it with agent-chat stop, e.g. --detach" },
@@ -62,6 +63,7 @@ export default command({
       historyBytes: intFlag(args["history-bytes"], "history-bytes", 65536),
       joinLimit: intFlag(args["join-limit"], "join-limit", 0),
       maxKeys: intFlag(args["max-keys"], "max-keys", 0),
+      redis: args.redis?.trim() || process.env.AGENT_CHAT_REDIS?.trim() || undefined,
       qr: args.qr,
       json: !!args.json,
     };

@@ -10,7 +10,7 @@ import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.
 import { visibleTo, type Participant, type Room } from "../../room/index.js";
 import type { RoomAuth as Auth } from "../auth.js";
 import type { Admit } from "./admit.js";
-import { FrameError, frameBuffer, messageFrame } from "./frames.js";
+import { errorFrame, FrameError, frameBuffer, messageFrame } from "./frames.js";
 
 /** What the hub needs of a socket (the gateway adapts crossws's peer to it). */
 export interface WsSocket {
@@ -225,7 +225,10 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           }
           const to = f.to === undefined ? undefined : checkName(f.to, "to");
           const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo, to });
-          return void write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
+          const sent = () => write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
+          if (!room.logged) return void sent();
+          // serve --redis: `sent` once Redis stored it (the id is Redis's).
+          return void room.flush().then(sent, (e: unknown) => write(c, frameBuffer(errorFrame(e, f.ref))));
         }
       }
     },

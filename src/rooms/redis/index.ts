@@ -1,0 +1,130 @@
+// The Redis store (serve --redis): what an instance shares with the others through Redis.
+//
+//   const store = await openRedisStore(url, opts)   throws StoreUnreachable (serve exits 1 with its one line)
+//   store.defaultRoom(mint)                          the default room's id, password and host token: the first
+//                                                    instance stores its own, every later one reads them
+//   store.attach(roomId, room)                       the room's log (ids, history, fan-out) lives in Redis now
+//   store.close()                                    leave; the last instance out deletes the rooms' keys
+//
+// Fan-out: ONE subscription per instance (channel agent-chat:messages, "<room id> <message JSON>"), dispatched to
+// the room's link (log.ts), which hands messages to the room's local listeners (SSE, long-poll, WebSocket hubs).
+// So a message costs one Redis delivery per instance, whatever the number of readers.
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Room } from "../../room/index.js";
+import { connectRedis } from "./connect.js";
+import { CHANNEL, linkRoom, roomKeys, unavailable, type RoomLink } from "./log.js";
+
+export { StoreUnreachable } from "./connect.js";
+
+export interface RedisStoreOptions {
+  /** A room's keys outlive the last instance that served it by this long (a crash leaves no reaper). @default 600000 */
+  roomTtlMs?: number;
+  /** How often each instance says it is alive and renews its rooms' keys. @default 10000 */
+  heartbeatMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DefaultRoomIdentity {
+  id: string;
+  password: string;
+  hostToken: string;
+}
+
+const DEFAULT_KEY = "agent-chat:default";
+const INSTANCES_KEY = "agent-chat:instances";
+/** Every room with keys, so the last instance out deletes them all, rooms other instances created included. */
+const ROOMS_KEY = "agent-chat:rooms";
+
+export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
+  const { cmd, sub } = await connectRedis(url);
+  const log = o.log ?? (() => {});
+  const ttlMs = o.roomTtlMs ?? 600_000;
+  const heartbeatMs = o.heartbeatMs ?? 10_000;
+  const me = randomUUID();
+  const links = new Map<string, RoomLink>();
+  let closed = false;
+  let down = false;
+
+  sub.on("message", (_channel: string, payload: string) => {
+    const space = payload.indexOf(" ");
+    const link = links.get(payload.slice(0, space));
+    if (!link) return;
+    const json = payload.slice(space + 1);
+    // The id is the first field (the Lua script writes it so): no need to parse the whole message here.
+    link.offer(Number(json.slice(6, json.indexOf(","))), json);
+  });
+  // After a reconnect the subscription is renewed by the client; what was published meanwhile is read back.
+  sub.on("ready", () => {
+    if (down) log("redis: connection back; catching up");
+    down = false;
+    for (const l of links.values()) void l.resync();
+  });
+  sub.on("close", () => {
+    if (!closed && !down) log("redis: connection lost; answering 503 STORE_UNAVAILABLE until it is back");
+    down = true;
+  });
+  await sub.subscribe(CHANNEL);
+
+  const beat = async () => {
+    const now = Date.now();
+    const m = cmd.multi().zadd(INSTANCES_KEY, now + 3 * heartbeatMs, me).pexpire(INSTANCES_KEY, ttlMs).pexpire(DEFAULT_KEY, ttlMs).pexpire(ROOMS_KEY, ttlMs);
+    for (const id of links.keys()) m.pexpire(roomKeys(id).seq, ttlMs).pexpire(roomKeys(id).log, ttlMs);
+    await m.exec();
+  };
+  await beat();
+  const timer = setInterval(() => void beat().catch(() => {}), heartbeatMs);
+  timer.unref();
+
+  return {
+    client: cmd as Redis,
+    /** The default room everyone shares: `mint()`'s values when this instance is the first, else the stored ones. */
+    async defaultRoom(mint: DefaultRoomIdentity): Promise<DefaultRoomIdentity> {
+      await cmd.set(DEFAULT_KEY, JSON.stringify(mint), "PX", ttlMs, "NX");
+      const stored = await cmd.get(DEFAULT_KEY);
+      return stored ? (JSON.parse(stored) as DefaultRoomIdentity) : mint;
+    },
+    /** The room's messages go through Redis from now on; resolves once this instance has the stored history. */
+    async attach(roomId: string, room: Room, cap: number): Promise<RoomLink> {
+      const link = linkRoom(cmd, roomId, room, { cap, ttlMs, log });
+      links.set(roomId, link);
+      await cmd.sadd(ROOMS_KEY, roomId).catch(() => {});
+      await link.resync();
+      return link;
+    },
+    link(roomId: string): RoomLink {
+      const l = links.get(roomId);
+      if (!l) throw unavailable();
+      return l;
+    },
+    /** The room was closed: its keys go now. */
+    async drop(roomId: string) {
+      links.get(roomId)?.dispose();
+      links.delete(roomId);
+      await cmd.multi().del(roomKeys(roomId).seq, roomKeys(roomId).log).srem(ROOMS_KEY, roomId).exec();
+    },
+    /** Leave: the last instance out (no other heartbeat within its deadline) deletes every room's keys. */
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      try {
+        await cmd.zrem(INSTANCES_KEY, me);
+        await cmd.zremrangebyscore(INSTANCES_KEY, "-inf", Date.now());
+        if ((await cmd.zcard(INSTANCES_KEY)) === 0) {
+          const ids = new Set([...links.keys(), ...(await cmd.smembers(ROOMS_KEY))]);
+          const rooms = [...ids].flatMap((id) => [roomKeys(id).seq, roomKeys(id).log]);
+          await cmd.del(DEFAULT_KEY, INSTANCES_KEY, ROOMS_KEY, ...rooms);
+        }
+      } catch {
+        /* Redis is gone: the keys expire by themselves (roomTtlMs) */
+      }
+      for (const l of links.values()) l.dispose();
+      links.clear();
+      cmd.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+export type RedisStore = Awaited<ReturnType<typeof openRedisStore>>;

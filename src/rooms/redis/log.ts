@@ -1,0 +1,122 @@
+// One room's message log in Redis, and this instance's copy of it.
+//
+// Redis keeps, per room, a counter (ids) and a stream whose entry ids are the message ids (`<id>-0`), capped by
+// count. One Lua script assigns the id, stores the message and publishes it, atomically: ids are strictly
+// increasing by one per room whichever instance posts, and the publish order is the id order.
+//
+// Each instance keeps the room's history in memory as a mirror of the stream (src/room/history.ts), filled in id
+// order by `offer` from three sources — its own appends, the instance's one subscription (feed.ts), and XRANGE
+// when a gap shows (a lost publish, a reconnect). Ids being contiguous, a gap is simply "the next id is not the
+// one expected". Readers (SSE, long-poll, WebSocket, GET /messages) then read the mirror as in the in-memory mode.
+import type { Redis } from "ioredis";
+import { RoomError } from "../../protocol/errors.js";
+import type { Message } from "../../protocol/types.js";
+import type { MessageLog, Room } from "../../room/index.js";
+
+export const CHANNEL = "agent-chat:messages";
+export const roomKeys = (roomId: string) => ({ seq: `agent-chat:room:${roomId}:seq`, log: `agent-chat:room:${roomId}:log` });
+
+// KEYS: seq, log. ARGV: message JSON without id, count cap, channel, room id, key lifetime (ms).
+const APPEND = `
+local id = redis.call('INCR', KEYS[1])
+local json = '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], id .. '-0', 'm', json)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. json)
+return id`;
+
+export const unavailable = () => new RoomError("STORE_UNAVAILABLE", "The room's store (Redis) is not answering; retry in a few seconds.", { retryAfter: 2 });
+
+/** How long a post waits for its own message to reach this instance's copy before answering 503. */
+const INGEST_WAIT_MS = 10_000;
+
+export interface RoomLink extends MessageLog {
+  /** A stored message seen on the subscription (or anywhere): ingested in id order, a gap fetched first. */
+  offer(id: number, json: string): void;
+  /** Fetch whatever this instance missed (after a reconnect); also the first load. */
+  resync(): Promise<void>;
+  dispose(): void;
+}
+
+export function linkRoom(redis: Redis, roomId: string, room: Room, o: { cap: number; ttlMs: number; log: (line: string) => void }): RoomLink {
+  const keys = roomKeys(roomId);
+  const pending = new Map<number, string>();
+  const waiters = new Set<{ id: number; done: () => void }>();
+  let fetching: Promise<void> | undefined;
+  let disposed = false;
+
+  const last = () => room.history.lastId;
+
+  function ingest(id: number, json: string) {
+    if (id !== last() + 1) room.history.restart(id - 1); // the store no longer has the ones in between (capped)
+    room.ingest(JSON.parse(json) as Message, json);
+  }
+
+  function drain() {
+    for (let next = last() + 1, json = pending.get(next); json !== undefined; next = last() + 1, json = pending.get(next)) {
+      pending.delete(next);
+      ingest(next, json);
+    }
+    for (const [id] of pending) if (id <= last()) pending.delete(id);
+    for (const w of waiters) if (w.id <= last()) (waiters.delete(w), w.done());
+    if (pending.size) fetchMissing().catch(() => {});
+  }
+
+  /** XRANGE from the next expected id: fills a gap, or catches up after a reconnect. One at a time. */
+  function fetchMissing(): Promise<void> {
+    fetching ??= (async () => {
+      try {
+        const from = last() + 1;
+        const entries = await redis.xrange(keys.log, `${from}-0`, "+");
+        if (disposed) return;
+        for (const [entryId, fields] of entries) {
+          const id = Number(entryId.slice(0, entryId.indexOf("-")));
+          if (id > last()) ingest(id, fields[1]!);
+        }
+        // Still a hole below what the subscription brought: those were trimmed away before we read them.
+        const lowest = Math.min(...pending.keys());
+        if (pending.size && lowest > last() + 1 && entries.length === 0) room.history.restart(lowest - 1);
+      } catch (err) {
+        o.log(`redis: could not read room ${roomId}'s log (${(err as Error).message}); retrying when it is back`);
+        throw unavailable();
+      } finally {
+        fetching = undefined;
+      }
+      drain();
+    })();
+    return fetching;
+  }
+
+  return {
+    async append(body) {
+      let id: number;
+      try {
+        id = Number(await redis.eval(APPEND, 2, keys.seq, keys.log, body, o.cap, CHANNEL, roomId, o.ttlMs));
+      } catch {
+        throw unavailable();
+      }
+      const json = `{"id":${id},${body.slice(1)}`;
+      // Answer once this instance's copy has it: a reader here right after the 201 sees it.
+      await new Promise<void>((resolve, reject) => {
+        const w = { id, done: () => (clearTimeout(t), resolve()) };
+        const t = setTimeout(() => (waiters.delete(w), reject(unavailable())), INGEST_WAIT_MS);
+        waiters.add(w);
+        this.offer(id, json);
+      });
+      return id;
+    },
+    offer(id, json) {
+      if (disposed || id <= last()) return;
+      pending.set(id, json);
+      drain();
+    },
+    async resync() {
+      if (!disposed) await fetchMissing().catch(() => {});
+    },
+    dispose() {
+      disposed = true;
+      pending.clear();
+    },
+  };
+}
