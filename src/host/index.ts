@@ -11,7 +11,7 @@ import { DETACHED_ENV, reportToParent } from "./detach.js";
 import { generatePassword } from "./password.js";
 import { qrPlan } from "./qr.js";
 import { lanUrls } from "./urls.js";
-import { StoreUnreachable } from "../rooms/redis/connect.js";
+import { StoreUnreachable } from "../rooms/redis/unreachable.js";
 
 export interface HostOptions {
   port: number;
@@ -35,6 +35,8 @@ export interface HostOptions {
   maxKeys?: number;
   historyBytes?: number;
   joinLimit?: number;
+  /** The URL people reach this server by (a load balancer's), named by the invite: --public-url. */
+  publicUrl?: string;
   /** redis://… (serve --redis or AGENT_CHAT_REDIS): rooms shared with every instance on that Redis. */
   redis?: string;
   /** QR code on stderr: true always, false never, undefined when stderr is a terminal (and not --json). */
@@ -88,7 +90,7 @@ export async function hostRoom(o: HostOptions): Promise<never> {
 
   const detachedLog = process.env[DETACHED_ENV];
   const lan = lanUrls(server.port, o.host);
-  let info = describe({ pid: process.pid, port: server.port, title: o.title, localUrl: server.url, lanUrls: lan, publicUrl: null, password, hostToken: server.hostToken, detached: !!detachedLog, logFile: detachedLog });
+  let info = describe({ pid: process.pid, port: server.port, title: o.title, localUrl: server.url, lanUrls: lan, publicUrl: o.publicUrl ?? null, password, hostToken: server.hostToken, detached: !!detachedLog, logFile: detachedLog });
   let tunnel: { url: string; close(): Promise<void> } | undefined;
   let tunnelOpening: Promise<unknown> | undefined;
   const remember = () => {

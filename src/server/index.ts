@@ -9,7 +9,6 @@ import { RoomError } from "../protocol/errors.js";
 import type { Room } from "../room/index.js";
 import { defaultRoomOptions, type RoomOptions } from "../protocol/types.js";
 import { createRooms, defaultRoomsLimits, newRoomId, type Rooms } from "../rooms/index.js";
-import { attachStore } from "./store.js";
 import { createAuth, newHostToken } from "./auth.js";
 import { createRoutes } from "./routes.js";
 import { loadPublic } from "./static.js";
@@ -60,6 +59,8 @@ export interface ServerOptions extends RoomOptions {
   /** redis://… : rooms' messages live in Redis, shared by every instance with the same URL (README "Running it for
    * an organisation"). Unreachable: startRoomServer rejects with StoreUnreachable. @default in memory */
   redis?: string;
+  /** Start of every Redis key (servers sharing one Redis but not their rooms; the tests). @default "agent-chat:" */
+  redisPrefix?: string;
 }
 
 export const defaultServerOptions: Omit<ServerOptions, "password"> = {
@@ -103,7 +104,8 @@ const PUBLIC_DIR = fileURLToPath(new URL("../../public", import.meta.url));
 export async function startRoomServer(partial: Partial<ServerOptions> & { password: string }): Promise<RoomServer> {
   const o: ServerOptions = { ...defaultServerOptions, ...partial };
   const log = o.log ?? (() => {});
-  const store = o.redis ? await attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log) : undefined;
+  // Loaded only with --redis: the in-memory server never loads the Redis client.
+  const store = o.redis ? await (await import("./store.js")).attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log, o.redisPrefix) : undefined;
   const shared = store?.identity;
   const rooms = createRooms({ ...o, password: shared?.password ?? o.password, defaultId: shared?.id, logs: store?.logs, newPassword: () => generatePassword() });
   await store?.follow(rooms, o.history);

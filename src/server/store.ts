@@ -4,8 +4,8 @@ import type { MessageLog } from "../room/index.js";
 import type { Rooms } from "../rooms/index.js";
 import { openRedisStore, type DefaultRoomIdentity } from "../rooms/redis/index.js";
 
-export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void) {
-  const store = await openRedisStore(url, { log });
+export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string) {
+  const store = await openRedisStore(url, { log, prefix });
   if (!mint.password) throw new Error("a password is required");
   const identity = await store.defaultRoom(mint as DefaultRoomIdentity);
   if (identity.password !== mint.password) log("redis: this server joins the rooms already in Redis: the default room keeps its password and host token");

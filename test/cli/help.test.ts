@@ -84,6 +84,8 @@ describe("--help", () => {
         --history-bytes <bytes>       Memory the kept messages may take per room, e.g. --history-bytes 16777216 (default 67108864)
         --join-limit <n>              Joins per minute per address and per key (10x that per room); 0 off, e.g. --join-limit 120 (default 60)
         --max-keys <n>                Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)
+        --redis <url>                 Keep rooms in Redis, shared by every instance given the same URL, e.g. --redis redis://127.0.0.1:6379 (default: $AGENT_CHAT_REDIS, else in memory)
+        --public-url <url>            The URL people reach this server by (a load balancer in front), named by the invite, e.g. --public-url https://chat.example.org (default: $AGENT_CHAT_PUBLIC_URL, else the tunnel's, LAN or local URL)
         --qr                          Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never
         --json                        Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json
         --detach                      Run the room in the background, print its details and exit; stop it with agent-chat stop, e.g. --detach

@@ -25,6 +25,7 @@ export default command({
     "join-limit": { type: "string", valueHint: "n", description: "Joins per minute per address and per key (10x that per room); 0 off, e.g. --join-limit 120 (default 60)" },
     "max-keys": { type: "string", valueHint: "n", description: "Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)" },
     redis: { type: "string", valueHint: "url", description: "Keep rooms in Redis, shared by every instance given the same URL, e.g. --redis redis://127.0.0.1:6379 (default: $AGENT_CHAT_REDIS, else in memory)" },
+    "public-url": { type: "string", valueHint: "url", description: "The URL people reach this server by (a load balancer in front), named by the invite, e.g. --public-url https://chat.example.org (default: $AGENT_CHAT_PUBLIC_URL, else the tunnel's, LAN or local URL)" },
     qr: { type: "boolean", description: "Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never" },
     json: { type: "boolean", description: "Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json" },
     detach: { type: "boolean", description: "Run the room in the background, print its details and exit; stop it with agent-chat stop, e.g. --detach" },
@@ -63,6 +64,7 @@ export default command({
       historyBytes: intFlag(args["history-bytes"], "history-bytes", 65536),
       joinLimit: intFlag(args["join-limit"], "join-limit", 0),
       maxKeys: intFlag(args["max-keys"], "max-keys", 0),
+      publicUrl: publicUrl(args["public-url"] ?? process.env.AGENT_CHAT_PUBLIC_URL),
       redis: args.redis?.trim() || process.env.AGENT_CHAT_REDIS?.trim() || undefined,
       qr: args.qr,
       json: !!args.json,
@@ -77,3 +79,19 @@ export default command({
     await hostRoom(options);
   },
 });
+
+/** --public-url: an http(s) URL without a path (the invite appends the room's paths to it). */
+function publicUrl(raw: string | undefined): string | undefined {
+  const v = raw?.trim();
+  if (!v) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw usageError(`--public-url must be a URL such as https://chat.example.org (got "${v.slice(0, 60)}").`);
+  }
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash) {
+    throw usageError(`--public-url must be an http(s) URL without a path, e.g. https://chat.example.org (got "${v.slice(0, 60)}").`);
+  }
+  return u.origin;
+}

@@ -4,8 +4,7 @@
 // request that cannot reach Redis is answered 503 STORE_UNAVAILABLE at once instead of hanging or, for an append,
 // being sent twice.
 import { Redis, type RedisOptions } from "ioredis";
-
-export class StoreUnreachable extends Error {}
+import { StoreUnreachable } from "./unreachable.js";
 
 const common: RedisOptions = {
   lazyConnect: true,

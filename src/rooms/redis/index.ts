@@ -6,16 +6,16 @@
 //   store.attach(roomId, room)                       the room's log (ids, history, fan-out) lives in Redis now
 //   store.close()                                    leave; the last instance out deletes the rooms' keys
 //
-// Fan-out: ONE subscription per instance (channel agent-chat:messages, "<room id> <message JSON>"), dispatched to
+// Fan-out: ONE subscription per instance (channel <prefix>messages, "<room id> <message JSON>"), dispatched to
 // the room's link (log.ts), which hands messages to the room's local listeners (SSE, long-poll, WebSocket hubs).
 // So a message costs one Redis delivery per instance, whatever the number of readers.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Room } from "../../room/index.js";
 import { connectRedis } from "./connect.js";
-import { CHANNEL, linkRoom, roomKeys, unavailable, type RoomLink } from "./log.js";
+import { channelOf, linkRoom, roomKeys as keysOf, unavailable, type RoomLink } from "./log.js";
 
-export { StoreUnreachable } from "./connect.js";
+export { StoreUnreachable } from "./unreachable.js";
 
 export interface RedisStoreOptions {
   /** A room's keys outlive the last instance that served it by this long (a crash leaves no reaper). @default 600000 */
@@ -23,6 +23,8 @@ export interface RedisStoreOptions {
   /** How often each instance says it is alive and renews its rooms' keys. @default 10000 */
   heartbeatMs?: number;
   log?: (line: string) => void;
+  /** Start of every key and of the channel: deployments (or tests) sharing one Redis keep apart. @default "agent-chat:" */
+  prefix?: string;
 }
 
 export interface DefaultRoomIdentity {
@@ -31,10 +33,6 @@ export interface DefaultRoomIdentity {
   hostToken: string;
 }
 
-const DEFAULT_KEY = "agent-chat:default";
-const INSTANCES_KEY = "agent-chat:instances";
-/** Every room with keys, so the last instance out deletes them all, rooms other instances created included. */
-const ROOMS_KEY = "agent-chat:rooms";
 
 export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   const { cmd, sub } = await connectRedis(url);
@@ -42,6 +40,12 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   const ttlMs = o.roomTtlMs ?? 600_000;
   const heartbeatMs = o.heartbeatMs ?? 10_000;
   const me = randomUUID();
+  const prefix = o.prefix ?? "agent-chat:";
+  const DEFAULT_KEY = `${prefix}default`;
+  const INSTANCES_KEY = `${prefix}instances`;
+  /** Every room with keys, so the last instance out deletes them all, rooms other instances created included. */
+  const ROOMS_KEY = `${prefix}rooms`;
+  const roomKeys = (id: string) => keysOf(prefix, id);
   const links = new Map<string, RoomLink>();
   let closed = false;
   let down = false;
@@ -64,7 +68,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     if (!closed && !down) log("redis: connection lost; answering 503 STORE_UNAVAILABLE until it is back");
     down = true;
   });
-  await sub.subscribe(CHANNEL);
+  await sub.subscribe(channelOf(prefix));
 
   const beat = async () => {
     const now = Date.now();
@@ -86,7 +90,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     },
     /** The room's messages go through Redis from now on; resolves once this instance has the stored history. */
     async attach(roomId: string, room: Room, cap: number): Promise<RoomLink> {
-      const link = linkRoom(cmd, roomId, room, { cap, ttlMs, log });
+      const link = linkRoom(cmd, roomId, room, { prefix, cap, ttlMs, log });
       links.set(roomId, link);
       await cmd.sadd(ROOMS_KEY, roomId).catch(() => {});
       await link.resync();

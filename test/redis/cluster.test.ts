@@ -1,0 +1,188 @@
+// Several `serve --redis` instances serving one room: a conversation spread over three of them (posts on each, SSE,
+// long-poll and WebSocket readers on different ones) arrives everywhere once and in order; two instances racing
+// for ids never share or skip one; serve refuses to start without Redis; nothing outlives the last instance.
+import { spawnSync } from "node:child_process";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, expect, it, onTestFinished, vi } from "vitest";
+import { BIN, cliEnv } from "../support/cli.js";
+import { joinWs } from "../ws/helpers.js";
+import { describeRedis, freePort, startInstance, startRedis, tempDir, type Instance, type Msg, type TestRedis } from "./helpers.js";
+
+const post = (i: Instance, agent: string, text: string) =>
+  fetch(i.url + "/messages", { method: "POST", headers: { "x-room-password": i.password, "content-type": "application/json" }, body: JSON.stringify({ agent, text }) });
+
+/** Every message of the room as one instance has it (GET /messages). */
+async function history(i: Instance): Promise<Msg[]> {
+  const r = await fetch(i.url + "/messages", { headers: { "x-room-password": i.password } });
+  return ((await r.json()) as { messages: Msg[] }).messages;
+}
+
+/** The ids are 1..n, each once, in order. */
+function expectContiguous(ms: Msg[], n: number) {
+  expect(ms.map((m) => m.id)).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+}
+
+describeRedis("serve --redis", () => {
+  it("refuses to start when Redis is unreachable: exit 1, one line saying so", async () => {
+    const t = tempDir();
+    try {
+      const port = await freePort(); // nothing listens there
+      const r = spawnSync(process.execPath, [BIN, "serve", "--port", "0", "--host", "127.0.0.1", "--json", "--no-qr"], {
+        env: cliEnv(t.dir, { AGENT_CHAT_REDIS: `redis://127.0.0.1:${port}` }),
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port}/? is unreachable: .*ECONNREFUSED`));
+      expect(lines[0]).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describeRedis("three instances, one room", () => {
+  let t: ReturnType<typeof tempDir>;
+  let redis: TestRedis;
+  let a: Instance, b: Instance, c: Instance;
+  beforeAll(async () => {
+    t = tempDir();
+    redis = await startRedis(t.dir);
+    a = await startInstance(redis.url, t.dir, ["--password", "shared-pw"]);
+    // The others are given no password (or another one): they serve the room the first one stored.
+    [b, c] = await Promise.all([startInstance(redis.url, t.dir), startInstance(redis.url, t.dir, ["--password", "not-this-one"])]);
+  });
+  afterAll(async () => {
+    await Promise.all([a, b, c].map((i) => i?.stop()));
+    await redis?.stop();
+    t?.cleanup();
+  });
+
+  it("every instance serves the same default room: password and host token from the first", () => {
+    expect([b.password, c.password]).toEqual(["shared-pw", "shared-pw"]);
+    expect([b.hostToken, c.hostToken]).toEqual([a.hostToken, a.hostToken]);
+  });
+
+  it("posts on all three reach SSE, long-poll and WebSocket readers on the others once, in order", async () => {
+    const before = (await history(a)).length;
+    // SSE on B, a long-poll loop on C, a WebSocket on A.
+    const stopSse = new AbortController();
+    const sse = await fetch(b.url + `/messages/stream?after=${before}`, { headers: { "x-room-password": b.password }, signal: stopSse.signal });
+    const sseMsgs: Msg[] = [];
+    const reading = (async () => {
+      const { sseParser } = await import("../support/sse.mjs");
+      const p = sseParser({ onEvent: (e) => void (e.event === "message" && sseMsgs.push(JSON.parse(e.data))) });
+      const d = new TextDecoder();
+      try {
+        for await (const ch of sse.body as unknown as AsyncIterable<Uint8Array>) p.feed(d.decode(ch, { stream: true }));
+      } catch {
+        /* closed at the end */
+      }
+    })();
+    const pollMsgs: Msg[] = [];
+    let polling = true;
+    const poller = (async () => {
+      let after = before;
+      while (polling) {
+        const r = await fetch(c.url + `/messages/poll?after=${after}&timeout=5`, { headers: { "x-room-password": c.password } }).catch((e) => {
+          if (polling) throw e;
+        });
+        if (!r) return;
+        const body = (await r.json()) as { messages: Msg[]; next: number };
+        pollMsgs.push(...body.messages);
+        after = body.next;
+      }
+    })();
+    const ws = await joinWs(a.url, { password: a.password, after: before });
+    onTestFinished(() => {
+      // On failure too: no reader outlives the test.
+      polling = false;
+      stopSse.abort();
+      ws.close();
+    });
+
+    // Three posters, each writing to all three instances in turn, all at once.
+    const N = 30;
+    const instances = [a, b, c];
+    const posters = ["p-ann", "p-bob", "p-cy"];
+    await Promise.all(
+      posters.map(async (agent, k) => {
+        for (let i = 0; i < N; i++) {
+          const r = await post(instances[(i + k) % 3]!, agent, `${agent} ${i}`);
+          expect(r.status).toBe(201);
+        }
+      }),
+    );
+    const total = (await history(a)).length;
+    const wsMsgs = () => ws.frames.filter((f) => f.type === "message").map((f) => f.message as Msg);
+    await vi.waitFor(() => {
+      expect(sseMsgs.length).toBeGreaterThanOrEqual(total - before);
+      expect(pollMsgs.length).toBeGreaterThanOrEqual(total - before);
+      expect(wsMsgs().length).toBeGreaterThanOrEqual(total - before);
+    }, 30_000);
+    polling = false;
+    await poller;
+    ws.close();
+    stopSse.abort();
+    await reading;
+
+    // The three instances hold the same log, ids 1..n.
+    const [ha, hb, hc] = await Promise.all([history(a), history(b), history(c)]);
+    expectContiguous(ha, total);
+    expect(hb).toEqual(ha);
+    expect(hc).toEqual(ha);
+    // Each reader got exactly that log (after its cursor): nothing lost, repeated or reordered.
+    const expected = ha.slice(before);
+    expect(sseMsgs).toEqual(expected);
+    expect(pollMsgs).toEqual(expected);
+    expect(wsMsgs()).toEqual(expected);
+    // And each poster's words in the order written.
+    for (const p of posters) expect(expected.filter((m) => m.agent === p).map((m) => m.text)).toEqual(Array.from({ length: N }, (_, i) => `${p} ${i}`));
+  });
+
+  it("two instances racing to assign ids under load: no id twice, none skipped", async () => {
+    const start = (await history(a)).at(-1)!.id;
+    const PER = 150;
+    const ids: number[] = [];
+    // 10 concurrent writers on each of two instances.
+    await Promise.all(
+      [a, b].flatMap((inst, n) =>
+        Array.from({ length: 10 }, async (_, w) => {
+          for (let i = 0; i < PER / 10; i++) {
+            const r = await post(inst, `p-race${n}-${w}`, `r${n}.${w}.${i}`);
+            expect(r.status).toBe(201);
+            ids.push(((await r.json()) as { message: Msg }).message.id);
+          }
+        }),
+      ),
+    );
+    const posts = ids.length;
+    expect(posts).toBe(2 * PER);
+    expect(new Set(ids).size).toBe(posts);
+    // Every id past the start belongs to a post or to a "joined" line: the log is contiguous, and holds every post.
+    const h = await history(c);
+    const mine = h.filter((m) => m.id > start);
+    expect(mine.map((m) => m.id)).toEqual(Array.from({ length: mine.length }, (_, k) => start + 1 + k));
+    expect(mine.filter((m) => m.agent.startsWith("p-race")).map((m) => m.id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
+  });
+
+  it("the room's keys expire (a crashed fleet leaves nothing for good) and the last instance out deletes them", async () => {
+    const r = new Redis(redis.url);
+    try {
+      const keys = await r.keys("agent-chat:*");
+      expect(keys.length).toBeGreaterThan(0);
+      for (const k of keys) expect(await r.pttl(k)).toBeGreaterThan(0);
+      await a.stop();
+      await b.stop();
+      expect((await r.keys("agent-chat:*")).length).toBeGreaterThan(0); // c still serves the room
+      expect((await history(c)).length).toBeGreaterThan(0);
+      await c.stop();
+      expect(await r.keys("*")).toEqual([]);
+    } finally {
+      r.disconnect();
+    }
+  });
+});
