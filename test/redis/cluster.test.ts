@@ -53,7 +53,7 @@ describeRedis("three instances, one room", () => {
     redis = await startRedis(t.dir);
     a = await startInstance(redis.url, t.dir, ["--password", "shared-pw"]);
     // The others are given no password (or another one): they serve the room the first one stored.
-    [b, c] = await Promise.all([startInstance(redis.url, t.dir), startInstance(redis.url, t.dir, ["--password", "not-this-one"])]);
+    [b, c] = await Promise.all([startInstance(redis.url, t.dir), startInstance(redis.url, t.dir, ["--password", "not-this-one", "--public-url", "https://chat.example.org"])]);
   });
   afterAll(async () => {
     await Promise.all([a, b, c].map((i) => i?.stop()));
@@ -64,6 +64,11 @@ describeRedis("three instances, one room", () => {
   it("every instance serves the same default room: password and host token from the first", () => {
     expect([b.password, c.password]).toEqual(["shared-pw", "shared-pw"]);
     expect([b.hostToken, c.hostToken]).toEqual([a.hostToken, a.hostToken]);
+    // --public-url: the invite names the balancer's URL, not the instance's own.
+    expect(c.inviteUrl).toBe("https://chat.example.org");
+    expect(c.invite).toContain("https://chat.example.org");
+    expect(c.invite).not.toContain(c.url);
+    expect(c.stderr()).toMatch(/joins the rooms already in Redis/);
   });
 
   it("posts on all three reach SSE, long-poll and WebSocket readers on the others once, in order", async () => {

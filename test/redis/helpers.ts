@@ -108,6 +108,9 @@ export interface Instance {
   port: number;
   password: string;
   hostToken: string;
+  /** The URL the invite names, and the invite. */
+  inviteUrl: string;
+  invite: string;
   proc: ChildProcess;
   stderr(): string;
   /** SIGTERM (a clean stop) by default; resolves when the process is gone. */
@@ -121,12 +124,14 @@ export async function startInstance(redisUrl: string, home: string, extra: strin
   let err = "";
   proc.stderr!.on("data", (c: Buffer) => (err += c));
   const line = await waitForLine(proc, /\{.*\}\n/, "agent-chat serve --redis");
-  const info = JSON.parse(line) as { localUrl: string; port: number; password: string; hostToken: string };
+  const info = JSON.parse(line) as { localUrl: string; port: number; password: string; hostToken: string; url: string; invite: string };
   return {
     url: info.localUrl,
     port: info.port,
     password: info.password,
     hostToken: info.hostToken,
+    inviteUrl: info.url,
+    invite: info.invite,
     proc,
     stderr: () => err,
     async stop(signal = "SIGTERM") {
