@@ -10,7 +10,8 @@ const MAX_STORE = 10_000;
 const CLAMP_CHARS = 3000;
 const CLAMP_LINES = 40;
 const GROUP_MS = 5 * 60_000;
-const JOIN_LEAVE = / (joined|left)( \(.*\))?\.?$/;
+// "ana joined (human)." — or, under a flood, the room's combined notice "a joined (agent); b left; and 3 more joined or left."
+const JOIN_LEAVE = / (joined|left)( \(.*\))?\.?$| more joined or left\.$/;
 
 /**
  * `me()` my name; `onMention(m)` a live message mentions me; `onSystem(m)` a live room notice (who is here

@@ -31,7 +31,16 @@ export function foldRun(li) {
   }
   const open = summary.classList.contains("open");
   for (const r of run) r.classList.toggle("folded", !open), r.classList.add("in-run");
-  const joins = run.filter((r) => / joined/.test(r.dataset.text ?? "")).length;
+  // Count people, not notices: one combined notice from the room can name many.
+  let joins = 0;
+  let lefts = 0;
+  let more = 0;
+  for (const r of run) {
+    const text = r.dataset.text ?? "";
+    joins += (text.match(/ joined( \(|[.;])/g) ?? []).length;
+    lefts += (text.match(/ left[.;]/g) ?? []).length;
+    more += Number(/and (\d+) more joined or left/.exec(text)?.[1] ?? 0);
+  }
   /** @type {HTMLElement} */ (summary.firstElementChild).textContent =
-    `${joins} joined, ${run.length - joins} left · ${run.length} notices`;
+    `${joins} joined, ${lefts} left${more ? `, ${more} more` : ""} · ${run.length} notices`;
 }
