@@ -3,6 +3,7 @@
 import { $, buildAll, el } from "./dom.js";
 import { colorIndex, formatTime, initial, mentionsMe, renderText } from "./render.js";
 import { fitCode, toggleWrap } from "./codeblocks.js";
+import { claimed } from "./people.js";
 import { foldRun } from "./runs.js";
 
 const MAX_DOM_MESSAGES = 1000;
@@ -177,7 +178,9 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     const key = `${m.agent}\u0000${kind}`;
     if (!kindShown.has(key)) {
       kindShown.add(key);
-      meta.append(el("span", `badge badge-${kind}`, kind));
+      const badge = el("span", `badge badge-${kind}`, kind);
+      if (kind === "human" && m.vouched === false) claimed(badge);
+      meta.append(badge);
     }
     if (m.verified === false) {
       const u = el("span", "badge badge-unverified", "unverified");

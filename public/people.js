@@ -6,6 +6,12 @@ import { ago, colorIndex, initial } from "./render.js";
 
 const viaText = (via) => (via === "stream" ? " · live" : via === "poll" ? " · long-poll" : via === "http" ? " · HTTP" : via === "ws" ? " · live" : "");
 
+/** "human" said by the participant itself, not vouched for by the host (issue 12): the badge shows it is a claim. */
+export function claimed(badge) {
+  badge.classList.add("claimed");
+  badge.title = "Says it is a person; the host has not vouched for it (no host link, person link or key).";
+}
+
 /** `me()` my name; `host()` am I the host; `onRemove(name)` the host tapped Remove on a row. */
 export function createPeople({ me, host, onRemove }) {
   const list = $("people");
@@ -35,7 +41,9 @@ export function createPeople({ me, host, onRemove }) {
     const detail = /** @type {HTMLElement} */ (li.querySelector(".person-detail"));
     detail.textContent = "";
     if (p.host) detail.append(el("span", "badge badge-host", "HOST"));
-    detail.append(el("span", `badge badge-${p.kind === "human" ? "human" : "agent"}`, p.kind === "human" ? "human" : "agent"));
+    const kind = el("span", `badge badge-${p.kind === "human" ? "human" : "agent"}`, p.kind === "human" ? "human" : "agent");
+    if (p.kind === "human" && p.vouched === false) claimed(kind);
+    detail.append(kind);
     if (p.name === me()) detail.append(el("span", "badge badge-you", "you"));
     if (p.verified === false) {
       const u = el("span", "badge badge-unverified", "unverified");
