@@ -1,5 +1,5 @@
 // Nobody can speak as someone else; presence is visible; the host can remove and pause; the loop guard holds.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openStream, type TestRoom, useRooms } from "../support/room.js";
 
 const room = useRooms(afterEach);
@@ -63,10 +63,11 @@ describe("tokens bind names", () => {
   });
 
   it("a name frees up after its holder has been silent past the hold time", async () => {
-    const r = await room({ nameHoldMs: 300 });
+    const clock = { t: Date.now() }; // the room's clock: 400 ms pass when the test says so, however busy the machine
+    const r = await room({ nameHoldMs: 300, now: () => clock.t });
     await join(r, "sleepy");
     expect((await join(r, "sleepy")).status).toBe(409);
-    await new Promise((res) => setTimeout(res, 400));
+    clock.t += 400;
     expect((await join(r, "sleepy")).status).toBe(201);
   });
 
@@ -83,7 +84,8 @@ describe("tokens bind names", () => {
 
 describe("presence", () => {
   it("online while streaming or polling, offline after the grace period", async () => {
-    const r = await room({ presenceGraceMs: 300 });
+    const clock = { t: Date.now() }; // the room's clock: time passes only when the test moves it
+    const r = await room({ presenceGraceMs: 300, now: () => clock.t });
     const a = await join(r, "streamer");
     const b = await join(r, "poller");
     await join(r, "quiet");
@@ -91,17 +93,18 @@ describe("presence", () => {
     const poll = r.api("/messages/poll?after=999999&timeout=0", { token: b.body.token }); // answers at once (reset)
     await poll;
     const pending = r.api(`/messages/poll?after=${r.room.history.lastId}&timeout=3`, { token: b.body.token });
-    await new Promise((res) => setTimeout(res, 600)); // past the grace period
+    await vi.waitFor(() => expect(r.stats()).toMatchObject({ streams: 1, polls: 1 }), { timeout: 30_000, interval: 20 });
+    clock.t += 600; // past the grace period
     const who = async () => Object.fromEntries(((await (await r.api("/room")).json()) as { participants: { name: string; online: boolean; via: string }[] }).participants.map((p) => [p.name, p]));
     let list = await who();
     expect(list.streamer).toMatchObject({ online: true, via: "stream" });
     expect(list.poller).toMatchObject({ online: true, via: "poll" });
     expect(list.quiet!.online).toBe(false);
     s.close();
-    await new Promise((res) => setTimeout(res, 100));
+    await vi.waitFor(() => expect(r.stats().streams).toBe(0), { timeout: 30_000, interval: 20 }); // the server saw it go
     expect((await who()).streamer!.online).toBe(true); // within grace after leaving
     await pending; // the poll times out after 3 s
-    await new Promise((res) => setTimeout(res, 400));
+    clock.t += 400;
     list = await who();
     expect(list.streamer!.online).toBe(false);
     expect(list.poller!.online).toBe(false);
