@@ -29,7 +29,8 @@ function sleep(ms, signal, wake) {
 /**
  * WebSocket: one socket joins with the page's token and cursor, then carries the replay and live messages. No
  * socket within PROBE_MS (a proxy or tunnel that refuses upgrades, an older server): "fallback" to the event stream.
- * A socket that opened and then broke, or whose join was refused: "failed", and the usual diagnosis (/room) says why.
+ * A socket that opened and then broke, went silent for 2.5 server pings, or whose join was refused: "failed", and the
+ * usual diagnosis (/room) says why.
  */
 export async function ws(link) {
   if (typeof WebSocket !== "function") return "fallback";
@@ -42,6 +43,8 @@ export async function ws(link) {
     return "fallback";
   }
   let probe = 0;
+  let watchdog = 0;
+  let heard = Date.now();
   try {
     return await new Promise((resolve) => {
       let opened = false;
@@ -53,11 +56,16 @@ export async function ws(link) {
         sock.send(JSON.stringify({ type: "join", token: link.token(), after: link.cursor }));
       };
       sock.onmessage = (e) => {
+        heard = Date.now();
         let f;
         try { f = JSON.parse(e.data); } catch { return; }
         if (f.type === "joined") {
           joined = true;
           clearTimeout(probe);
+          // The server pings every pingMs: hearing nothing for 2.5 of them, the link is dead even if the browser
+          // has not noticed (a phone changing networks, a tunnel that stopped forwarding).
+          const silence = 2.5 * (f.pingMs > 0 ? f.pingMs : 30_000);
+          watchdog = setInterval(() => Date.now() - heard > silence && resolve("failed"), Math.min(5000, silence / 4));
           link.live("live");
         } else if (f.type === "message") {
           link.live("live"); // e.g. after an "offline" the socket itself survived
@@ -73,6 +81,7 @@ export async function ws(link) {
     });
   } finally {
     clearTimeout(probe);
+    clearInterval(watchdog);
     sock.onclose = sock.onmessage = sock.onopen = null;
     if (sock.readyState <= 1) sock.close(1000);
   }

@@ -22,6 +22,8 @@ export type ServerFrame =
       members: ParticipantInfo[];
       /** Id of the newest message when the socket joined; the replay (if `after` was given) ends there. */
       next: number;
+      /** The server's ping interval: a client that hears nothing for a few of these may count the link as dead. */
+      pingMs: number;
     }
   | { type: "message"; message: Message }
   | { type: "sent"; ref?: string | number; message: Message }

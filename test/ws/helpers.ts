@@ -83,3 +83,44 @@ export async function joinWs(httpUrl: string, join: Record<string, unknown>, pat
 
 // A proxy without WebSocket support (every upgrade 502): the tests' shared one.
 export { upgradeRefusingProxy } from "../support/proxy.mjs";
+
+/**
+ * A TCP relay that can freeze: nothing moves either way, but no connection is closed — a phone that changed networks,
+ * a tunnel that stopped forwarding. Only silence tells a client the link is dead.
+ */
+export async function freezingProxy(targetPort: number) {
+  const { connect, createServer } = await import("node:net");
+  const pairs = new Set<[import("node:net").Socket, import("node:net").Socket]>();
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, "127.0.0.1");
+    const pair: [typeof client, typeof upstream] = [client, upstream];
+    pairs.add(pair);
+    for (const s of pair) s.on("error", () => {});
+    client.pipe(upstream);
+    upstream.pipe(client);
+    if (frozen) (client.pause(), upstream.pause());
+    const end = () => (client.destroy(), upstream.destroy(), pairs.delete(pair));
+    client.on("close", end);
+    upstream.on("close", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    freeze() {
+      frozen = true;
+      for (const [a, b] of pairs) (a.pause(), b.pause());
+    },
+    thaw() {
+      frozen = false;
+      for (const [a, b] of pairs) (a.resume(), b.resume());
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const [a, b] of pairs) (a.destroy(), b.destroy());
+        server.close(() => resolve());
+      }),
+  };
+}

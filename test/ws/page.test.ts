@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, shownIds, shownTexts, tcpProxy, watch } from "../browser/helpers.js";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { upgradeRefusingProxy } from "./helpers.js";
+import { freezingProxy, upgradeRefusingProxy } from "./helpers.js";
 
 const linkFor = (base: string, room: TestRoom) => `${base}/#password=${encodeURIComponent(room.password)}`;
 const state = (page: Page) => page.locator("#conn").getAttribute("data-state");
@@ -38,8 +38,8 @@ describeBrowser("web UI over WebSocket", () => {
     return { ctx, page };
   }
 
-  async function room() {
-    const r = await startTestRoom();
+  async function room(opts = {}) {
+    const r = await startTestRoom(opts);
     cleanups.push(() => r.close());
     return r;
   }
@@ -89,5 +89,24 @@ describeBrowser("web UI over WebSocket", () => {
     await bot.post("via the stream");
     await message(page, "via the stream").waitFor();
     expect(await via(r, "Fay")).toBe("stream");
+  });
+
+  it("a socket gone silent (the path froze, nothing closed) is noticed by the missing server pings, and replaced", async () => {
+    const r = await room({ wsPingMs: 400 }); // the page counts 2.5 pings of silence as a dead link
+    const proxy = await freezingProxy(r.port);
+    cleanups.push(() => proxy.close());
+    const { page } = await open(linkFor(proxy.url, r), "Sid");
+    await expect.poll(() => r.stats().websockets).toBe(1);
+    const bot = await httpAgent(r, "quiet-bot");
+    await bot.post("before the freeze");
+    await message(page, "before the freeze").waitFor();
+    proxy.freeze();
+    await bot.post("while frozen");
+    // Nothing was closed: only the silence says the link is dead.
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("reconnecting");
+    proxy.thaw();
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe("live");
+    await message(page, "while frozen").waitFor();
+    expect(await shownTexts(page)).toEqual(["before the freeze", "while frozen"]);
   });
 });

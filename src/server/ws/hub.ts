@@ -194,6 +194,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
         room: { title: room.title, startedAt: room.startedAt, paused: room.paused },
         members: members(),
         next: h.lastId,
+        pingMs: o.pingMs,
       };
       conns.add(c);
       write(c, frameBuffer(joined));
