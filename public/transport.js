@@ -232,7 +232,7 @@ export function createTransport({ api, base = "", token, isFatal, deliver, reset
           if (isFatal(e)) return link.fatal(e);
           failures++;
           let pause;
-          if (!navigator.onLine) {
+          if (typeof navigator !== "undefined" && !navigator.onLine) {
             setState("offline");
             pause = SLOW_RETRY_MS; // the "online" event usually comes first
           } else {
