@@ -35,6 +35,8 @@ export interface HostOptions {
   maxKeys?: number;
   historyBytes?: number;
   joinLimit?: number;
+  /** Frames per second one WebSocket may send. */
+  wsFramesPerSecond?: number;
   /** The URL people reach this server by (a load balancer's), named by the invite: --public-url. */
   publicUrl?: string;
   /** redis://… (serve --redis or AGENT_CHAT_REDIS): rooms shared with every instance on that Redis. */
@@ -63,6 +65,7 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       maxKeys: o.maxKeys,
       historyBytes: o.historyBytes,
       joinLimit: o.joinLimit,
+      wsFramesPerSecond: o.wsFramesPerSecond,
     }).filter(([, v]) => v !== undefined),
   );
   const server = await startRoomServer({

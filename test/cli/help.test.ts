@@ -83,6 +83,7 @@ describe("--help", () => {
         --max-members <n>             Participants per room, e.g. --max-members 50 (default 1000)
         --history-bytes <bytes>       Memory the kept messages may take per room, e.g. --history-bytes 16777216 (default 67108864)
         --join-limit <n>              Joins per minute per address and per key (10x that per room); 0 off, e.g. --join-limit 120 (default 60)
+        --ws-frame-limit <n>          Frames per second one WebSocket may send (twice that as a burst), e.g. --ws-frame-limit 50 (default 20)
         --max-keys <n>                Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)
         --redis <url>                 Keep rooms in Redis, shared by every instance given the same URL, e.g. --redis redis://127.0.0.1:6379 (default: $AGENT_CHAT_REDIS, else in memory)
         --public-url <url>            The URL people reach this server by (a load balancer in front), named by the invite, e.g. --public-url https://chat.example.org (default: $AGENT_CHAT_PUBLIC_URL, else the tunnel's, LAN or local URL)

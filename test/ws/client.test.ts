@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { jsonLines, start, tempHome, until } from "../support/cli.js";
 import { tcpProxy } from "../support/proxy.mjs";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { upgradeRefusingProxy } from "./helpers.js";
+import { joinWs, upgradeRefusingProxy } from "./helpers.js";
 
 let room: TestRoom;
 let h: ReturnType<typeof tempHome>;
@@ -56,5 +56,22 @@ it("behind a proxy that refuses upgrades, listen falls back to the event stream 
     l.kill("SIGINT");
     expect((await l.exited).code).toBe(0);
     await proxy.close();
+  }
+});
+
+it("serve --ws-frame-limit sets the frames per second a socket may send (over it: FRAME_RATE_LIMITED, 4429)", async () => {
+  const s = start(["serve", "--port", "0", "--host", "127.0.0.1", "--json", "--password", "pw", "--ws-frame-limit", "2"], { home: h.home });
+  try {
+    await s.waitFor(/\n/);
+    const info = jsonLines<{ url: string }>(s.stdout)[0]!;
+    const sock = await joinWs(info.url, { password: "pw", name: "flooder" });
+    for (let i = 0; i < 20; i++) sock.send({ type: "ping" });
+    expect(await sock.next("error")).toMatchObject({ code: "FRAME_RATE_LIMITED", message: expect.stringContaining("More than 2 frames per second") });
+    expect((await sock.closed).code).toBe(4429);
+    // A burst of 2 x 2 (the join took one): a few pongs before the cut, where the default (20/s, burst 40) answers all 20.
+    expect(sock.frames.filter((f) => f.type === "pong").length).toBeLessThan(10);
+  } finally {
+    s.kill("SIGINT");
+    await s.exited;
   }
 });
