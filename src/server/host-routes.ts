@@ -6,7 +6,6 @@ import { checkName } from "../protocol/names.js";
 import type { HostedRoom } from "../rooms/index.js";
 import type { MintSpec } from "../rooms/keys.js";
 import { readJsonObject } from "./http.js";
-import { sendJson } from "./reply.js";
 import { checkTitle } from "./room-routes.js";
 import { hostOnly, type RouteDef, type RouteDeps } from "./routes.js";
 
@@ -24,7 +23,7 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
   });
 
   return [
-    host("GET", "/rooms", "server", ({ res }) => {
+    host("GET", "/rooms", "server", ({ json }) => {
       const now = Date.now();
       const rooms = d.rooms.list().map((h) => {
         const people = h.room.participants.all();
@@ -42,10 +41,10 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
           paused: h.room.paused,
         };
       });
-      sendJson(res, 200, { rooms, limits: { maxRooms: d.rooms.options.maxRooms, maxMembers: d.rooms.options.maxMembers, maxKeys: d.rooms.options.maxKeys } });
+      json(200, { rooms, limits: { maxRooms: d.rooms.options.maxRooms, maxMembers: d.rooms.options.maxMembers, maxKeys: d.rooms.options.maxKeys } });
     }),
 
-    host("POST", "/rooms", "server", async ({ req, res }) => {
+    host("POST", "/rooms", "server", async ({ req, json }) => {
       const body = await readJsonObject(req, d.maxBodyBytes);
       const title = checkTitle(body.title ?? "agent-chat");
       if (body.password !== undefined && (typeof body.password !== "string" || !body.password.trim() || body.password.length > 200)) {
@@ -54,22 +53,22 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
       if (body.keysOnly !== undefined && typeof body.keysOnly !== "boolean") throw new RoomError("BAD_FIELD", `"keysOnly" must be true or false.`);
       const h = d.rooms.create({ title, password: body.password as string | undefined, keysOnly: body.keysOnly as boolean | undefined });
       const url = urlOf(h);
-      sendJson(res, 201, {
+      json(201, {
         room: { id: h.id, title, url, password: h.keysOnly ? null : h.password, keysOnly: h.keysOnly, createdAt: h.createdAt },
         invite: h.keysOnly || h.password === null ? null : inviteText({ title, url, password: h.password }),
       });
     }),
 
-    host("DELETE", "", "r", ({ res, hosted }) => {
+    host("DELETE", "", "r", ({ json, hosted }) => {
       d.rooms.close(hosted.id);
-      sendJson(res, 200, { ok: true, closed: hosted.id });
+      json(200, { ok: true, closed: hosted.id });
     }),
 
-    host("POST", "/keys", "room", async ({ req, res, hosted }) => {
+    host("POST", "/keys", "room", async ({ req, json, hosted }) => {
       const spec = mintSpec(await readJsonObject(req, d.maxBodyBytes));
       const { secret, key } = hosted.keys.mint(spec);
       const url = `${d.inviteUrl()}/r/${hosted.id}`;
-      sendJson(res, 201, {
+      json(201, {
         key: secret,
         keyId: key.keyId,
         link: keyLink(url, secret),
@@ -78,12 +77,12 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
       });
     }),
 
-    host("GET", "/keys", "room", ({ res, hosted }) => sendJson(res, 200, { keys: hosted.keys.list() })),
+    host("GET", "/keys", "room", ({ json, hosted }) => json(200, { keys: hosted.keys.list() })),
 
-    host("DELETE", "/keys/:keyId", "room", ({ res, hosted, params }) => {
+    host("DELETE", "/keys/:keyId", "room", ({ json, hosted, params }) => {
       const key = hosted.keys.revoke(params.keyId ?? "");
       d.endKeySessions(hosted, key);
-      sendJson(res, 200, { ok: true, revoked: key.keyId });
+      json(200, { ok: true, revoked: key.keyId });
     }),
   ];
 }

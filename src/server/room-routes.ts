@@ -9,7 +9,7 @@ import type { Participant, Sender } from "../room/index.js";
 import type { Caller } from "./auth.js";
 import type { HostedRoom } from "../rooms/index.js";
 import { intParam, readJsonObject, sliceBody, sliceSize, streamSlice, STREAM_OVER } from "./http.js";
-import { JSON_TYPE, send, sendJson } from "./reply.js";
+import { JSON_TYPE, send } from "./reply.js";
 import { hostOnly, type Ctx, type RouteDef, type RouteDeps } from "./routes.js";
 import { claimKey } from "./keys.js";
 import { cutSlice, filterSlice, pollFilter, recentJson, unreadBefore } from "./cursor.js";
@@ -62,6 +62,8 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
     handler,
     ...extra,
   });
+  /** Routes whose answer may be long-lived or large (SSE, held polls, big slices): written on the Node response. */
+  const stream = (method: RouteDef["method"], path: string, handler: RouteDef["handler"]) => route(method, path, handler, { stream: true });
   /** The room's own public URL: the server's, plus /r/<id> when addressed under it. */
   const roomUrl = (c: Ctx) => d.inviteUrl() + c.base;
 
@@ -83,7 +85,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
   }
 
   return [
-    route("GET", "/health", ({ res }) => send(res, 200, '{"status":"ok"}'), { auth: false, head: true }),
+    route("GET", "/health", ({ send }) => send(200, '{"status":"ok"}'), { auth: false, head: true }),
 
     route("POST", "/join", async (c) => {
       const { hosted, caller } = c;
@@ -110,13 +112,13 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
         room: { id: hosted.id, title: room.title, startedAt: room.startedAt },
       });
       const visible = (sl: Slice) => room.privates.filter(sl, r.participant.name);
-      send(c.res, 201, `${head.slice(0, -1)},"messages":${recentJson(room.history, visible)}}`);
+      c.send(201, `${head.slice(0, -1)},"messages":${recentJson(room.history, visible)}}`);
     }),
 
-    route("POST", "/leave", ({ res, hosted, caller }) => {
+    route("POST", "/leave", ({ json, hosted, caller }) => {
       if (!caller.participant) throw new RoomError("UNAUTHORIZED", "Leaving needs your participant token (from POST /join) as Authorization: Bearer.");
       hosted.room.leave(caller.participant);
-      sendJson(res, 200, { ok: true });
+      json(200, { ok: true });
     }),
 
     route("POST", "/messages", async (c) => {
@@ -132,10 +134,10 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
       const who = "participant" in sender ? sender.participant.name : sender.name;
       const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
-      send(c.res, 201, `{"ok":true,"message":${JSON.stringify(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);
+      c.send(201, `{"ok":true,"message":${JSON.stringify(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);
     }),
 
-    route("GET", "/messages", ({ res, query, hosted, caller }) => {
+    stream("GET", "/messages", ({ res, query, hosted, caller }) => {
       const after = intParam(query.get("after"), "after");
       const limit = intParam(query.get("limit"), "limit");
       const h = hosted.room.history;
@@ -149,7 +151,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       return sendSlice(res, visible(h.since(after, n, maxBatchBytes)));
     }),
 
-    route("GET", "/messages/poll", async ({ res, query, hosted, caller }) => {
+    stream("GET", "/messages/poll", async ({ res, query, hosted, caller }) => {
       let after = intParam(query.get("after"), "after") ?? 0;
       const limit = intParam(query.get("limit"), "limit");
       const keep = pollFilter(query, caller.participant);
@@ -165,43 +167,43 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       }
     }),
 
-    route("GET", "/messages/stream", async ({ req, res, query, hosted, caller }) => {
+    stream("GET", "/messages/stream", async ({ req, res, query, hosted, caller }) => {
       const lastEventId = req.headers["last-event-id"];
       const after = intParam(typeof lastEventId === "string" ? lastEventId : undefined, "Last-Event-ID") ?? intParam(query.get("after"), "after");
       res.setHeader("access-control-allow-origin", "*");
       await d.hubs(hosted).sse.open(req, res, after, caller.participant, caller.key);
     }),
 
-    route("GET", "/room", ({ res, hosted, query, caller }) => {
+    route("GET", "/room", ({ json, hosted, query, caller }) => {
       // The participant list is paged (at most 200 a page): ?offset=N&limit=L.
       const page = { offset: intParam(query.get("offset"), "offset"), limit: intParam(query.get("limit"), "limit") };
-      sendJson(res, 200, { id: hosted.id, keysOnly: hosted.keysOnly, ...hosted.room.info({ maxBodyBytes: d.maxBodyBytes, pollMaxSeconds: POLL_MAX_S }, page, viewerOf(caller)) });
+      json(200, { id: hosted.id, keysOnly: hosted.keysOnly, ...hosted.room.info({ maxBodyBytes: d.maxBodyBytes, pollMaxSeconds: POLL_MAX_S }, page, viewerOf(caller)) });
     }),
 
-    route("GET", "/invite", (c) => send(c.res, 200, inviteFor(c, roomUrl(c)), "text/plain; charset=utf-8")),
+    route("GET", "/invite", (c) => c.send(200, inviteFor(c, roomUrl(c)), "text/plain; charset=utf-8")),
 
     // The room link with its secret, as a QR code for another person's phone (the web UI has no build step,
     // so the code is drawn here). Behind auth: the picture carries the password (or the caller's key).
     route("GET", "/qr.svg", async (c) => {
       const { renderSVG } = await import("uqr");
-      send(c.res, 200, renderSVG(linkFor(c.caller, c.hosted.password, c.hosted.keysOnly, roomUrl(c))), "image/svg+xml", { "cache-control": "no-store" });
+      c.send(200, renderSVG(linkFor(c.caller, c.hosted.password, c.hosted.keysOnly, roomUrl(c))), "image/svg+xml", { "cache-control": "no-store" });
     }),
 
-    route("POST", "/host/kick", async ({ req, res, hosted, caller }) => {
+    route("POST", "/host/kick", async ({ req, json, hosted, caller }) => {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       const removed = hosted.room.remove(checkName(body.name));
       // Optionally shut the door behind them too: a removed password holder still knows the password.
       const password = body.rotatePassword === true ? rotatePassword(hosted) : undefined;
-      sendJson(res, 200, { ok: true, removed: removed?.name ?? null, ...(password ? { password } : {}) });
+      json(200, { ok: true, removed: removed?.name ?? null, ...(password ? { password } : {}) });
     }),
-    route("POST", "/host/unban", async ({ req, res, hosted, caller }) => {
+    route("POST", "/host/unban", async ({ req, json, hosted, caller }) => {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       const was = hosted.room.unban(checkName(body.name));
-      sendJson(res, 200, { ok: true, unbanned: was ?? null });
+      json(200, { ok: true, unbanned: was ?? null });
     }),
-    route("POST", "/host/password", async ({ req, res, hosted, caller }) => {
+    route("POST", "/host/password", async ({ req, json, hosted, caller }) => {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       const given = body.password;
@@ -209,9 +211,9 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
         throw new RoomError("BAD_FIELD", `"password" must be 8-200 characters without control characters (or leave it out for a generated one).`);
       }
       if (hosted.keysOnly) throw new RoomError("BAD_FIELD", "This room takes invite keys only: it has no password to change.");
-      sendJson(res, 200, { ok: true, password: rotatePassword(hosted, given as string | undefined), unaffected: "participant tokens, invite keys, human sessions and the host token" });
+      json(200, { ok: true, password: rotatePassword(hosted, given as string | undefined), unaffected: "participant tokens, invite keys, human sessions and the host token" });
     }),
-    route("POST", "/host/links", async ({ req, res, hosted, caller, base }) => {
+    route("POST", "/host/links", async ({ req, json, hosted, caller, base }) => {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       const kind = body.kind ?? "host";
@@ -223,20 +225,20 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       }
       if (!Number.isInteger(ttl) || (ttl as number) < 1 || (ttl as number) > 7 * 86_400) throw new RoomError("BAD_FIELD", `"ttlSeconds" must be 1-604800.`);
       const { code, expiresAt } = d.auth.mintLink(hosted, kind, (ttl as number) * 1000, uses as number);
-      sendJson(res, 201, { ok: true, kind, code, uses, expiresAt: new Date(expiresAt).toISOString(), link: `${d.inviteUrl()}${base}/#code=${code}` });
+      json(201, { ok: true, kind, code, uses, expiresAt: new Date(expiresAt).toISOString(), link: `${d.inviteUrl()}${base}/#code=${code}` });
     }),
     // No credential but the code itself: the page of a host or human link trades the code for its credential, once.
-    route("POST", "/session", async ({ req, res }) => {
+    route("POST", "/session", async ({ req, send }) => {
       const body = await readJsonObject(req, d.maxBodyBytes);
-      send(res, 200, JSON.stringify({ ok: true, ...d.auth.redeem(req, body.code) }), JSON_TYPE, { "cache-control": "no-store" });
+      send(200, JSON.stringify({ ok: true, ...d.auth.redeem(req, body.code) }), JSON_TYPE, { "cache-control": "no-store" });
     }, { auth: false }),
-    route("POST", "/host/pause", ({ res, hosted, caller }) => (hostOnly(caller), hosted.room.pause(), sendJson(res, 200, { ok: true, paused: hosted.room.paused }))),
-    route("POST", "/host/resume", ({ res, hosted, caller }) => (hostOnly(caller), hosted.room.resume(), sendJson(res, 200, { ok: true, paused: hosted.room.paused }))),
-    route("POST", "/host/title", async ({ req, res, hosted, caller }) => {
+    route("POST", "/host/pause", ({ json, hosted, caller }) => (hostOnly(caller), hosted.room.pause(), json(200, { ok: true, paused: hosted.room.paused }))),
+    route("POST", "/host/resume", ({ json, hosted, caller }) => (hostOnly(caller), hosted.room.resume(), json(200, { ok: true, paused: hosted.room.paused }))),
+    route("POST", "/host/title", async ({ req, json, hosted, caller }) => {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       hosted.room.setTitle(checkTitle(body.title));
-      sendJson(res, 200, { ok: true, title: hosted.room.title });
+      json(200, { ok: true, title: hosted.room.title });
     }),
   ];
 }

@@ -1,15 +1,17 @@
 // The route table: every URL of the API, once. Each room route answers for the default room at its root path and
-// for every room at /r/<id><path>; 405 answers and CORS preflights are derived from the same table. Handlers are
-// Node handlers (h3's fromNodeHandler): they read the body and write the answer on the Node request/response (h3 v2's
-// web-stream path costs about half the throughput, and h3's own SSE helper about 5x the CPU; see README "Design
-// notes"), so long-lived answers (SSE, held polls, large slices) need no special return value.
+// for every room at /r/<id><path>; 405 answers and CORS preflights are derived from the same table. Handlers read
+// the body straight off the Node request (h3 v2's web-stream path costs about half the throughput; see README
+// "Design notes") and answer through `send`: ordinary answers become h3's response (the cheap path), while routes
+// marked `stream` (SSE, held polls, large slices) are h3 Node handlers (fromNodeHandler) that write the Node
+// response themselves — h3's own SSE helper costs about 5x the CPU, and fromNodeHandler on every route costs h3 a
+// needless second end() (an error object) per request.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { H3, appendCorsPreflightHeaders, fromNodeHandler, getRouterParam, type H3Event, type NodeHandler } from "h3";
 import { RoomError } from "../protocol/errors.js";
 import type { HostedRoom, Rooms } from "../rooms/index.js";
 import type { Auth, Caller } from "./auth.js";
 import { hostRoutes } from "./host-routes.js";
-import { JSON_TYPE, send, sendError } from "./reply.js";
+import { JSON_TYPE, nodeSend, sendError, type Send } from "./reply.js";
 import { roomRoutes } from "./room-routes.js";
 import type { PollHub } from "./poll.js";
 import type { SseHub } from "./sse.js";
@@ -45,6 +47,9 @@ export interface Ctx {
   pathname: string;
   /** Path parameters other than the room id (e.g. keyId). */
   params: Record<string, string>;
+  /** Answer (once). Stream routes may also write `res` themselves. */
+  send: Send;
+  json(status: number, obj: unknown): void;
 }
 
 export interface RouteDef {
@@ -57,6 +62,8 @@ export interface RouteDef {
   auth: boolean;
   /** Also answer HEAD (for uptime monitors). */
   head?: boolean;
+  /** Writes the Node response itself (long-lived or large answers). */
+  stream?: boolean;
   handler(c: Ctx): void | Promise<void>;
 }
 
@@ -67,6 +74,8 @@ export const hostOnly = (caller: Caller) => {
 
 /** h3's fromNodeHandler, typed for node:http: we serve over node:http only (server/index.ts), never HTTP/2. */
 const nodeHandler = (fn: (req: IncomingMessage, res: ServerResponse) => unknown) => fromNodeHandler(fn as NodeHandler);
+
+const NO_QUERY: URLSearchParams = new URLSearchParams();
 
 const CORS_HEADERS = ["Content-Type", "Authorization", "X-Room-Password", "Last-Event-ID"];
 
@@ -93,23 +102,48 @@ export function createRoutes(d: RouteDeps): H3 {
   });
 
   /** One request through a route: resolve the room, authenticate, run, answer errors in the documented form. */
-  const handle = (def: RouteDef, underRoom: boolean) => (event: H3Event) =>
-    nodeHandler(async (req: IncomingMessage, res: ServerResponse) => {
-      const query = event.url.searchParams;
-      // Answer after Node's parser has finished the bytes that came with this request: when a client sent garbage
-      // after it, Node's 400 (server/index.ts, clientError) is then the one answer it gets, not a second one.
-      await undefined;
-      try {
-        const hosted = d.rooms.resolve(underRoom ? getRouterParam(event, "id") : undefined);
-        const caller: Caller = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };
-        if (caller.participant) hosted.room.touch(caller.participant);
-        const params = { ...(event.context.params as Record<string, string> | undefined) };
-        delete params.id;
-        await def.handler({ req, res, query, hosted, caller, base: underRoom ? `/r/${hosted.id}` : "", pathname: event.url.pathname, params });
-      } catch (err) {
-        sendError(res, err, `${req.method} ${event.url.pathname}`, d.log);
-      }
-    })(event);
+  async function run(def: RouteDef, underRoom: boolean, event: H3Event, req: IncomingMessage, res: ServerResponse, send: Send) {
+    try {
+      // Most requests carry no query: skip building a full URL object for one (measurable on the POST path).
+      const query = req.url?.includes("?") ? event.url.searchParams : NO_QUERY;
+      const hosted = d.rooms.resolve(underRoom ? getRouterParam(event, "id") : undefined);
+      const caller: Caller = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };
+      if (caller.participant) hosted.room.touch(caller.participant);
+      const params = { ...(event.context.params as Record<string, string> | undefined) };
+      delete params.id;
+      const json = (status: number, obj: unknown) => send(status, JSON.stringify(obj));
+      const base = underRoom ? `/r/${hosted.id}` : "";
+      await def.handler({ req, res, query, hosted, caller, base, pathname: event.url.pathname, params, send, json });
+    } catch (err) {
+      if (!res.headersSent) sendError(send, err, `${req.method} ${event.url.pathname}`, d.log);
+      else if (!res.writableEnded) res.end(); // a stream had already started: nothing more can be said on it
+    }
+  }
+
+  /** An h3 handler for a route: the answer as h3's response, or (stream routes) written on the Node response. */
+  const handle = (def: RouteDef, underRoom: boolean) => {
+    if (def.stream) {
+      return (event: H3Event) =>
+        nodeHandler(async (req: IncomingMessage, res: ServerResponse) => {
+          // Answer after Node's parser has finished the bytes that came with this request: when a client sent garbage
+          // after it, Node's 400 (server/index.ts, clientError) is then the one answer it gets, not a second one.
+          await undefined;
+          await run(def, underRoom, event, req, res, nodeSend(res));
+        })(event);
+    }
+    return async (event: H3Event) => {
+      const node = event.runtime!.node!; // we serve over node:http only (server/index.ts), never HTTP/2
+      let out: string | Buffer = "";
+      await run(def, underRoom, event, node.req as IncomingMessage, node.res as ServerResponse, (status, body, type = JSON_TYPE, headers) => {
+        event.res.status = status;
+        event.res.headers.set("content-type", type);
+        event.res.headers.set("access-control-allow-origin", "*");
+        if (headers) for (const k in headers) event.res.headers.set(k, headers[k]!);
+        out = body;
+      });
+      return out;
+    };
+  };
 
   const preflight = (event: H3Event, methods: string[]) => {
     appendCorsPreflightHeaders(event, { origin: "*", methods: [...methods, "OPTIONS"], allowHeaders: CORS_HEADERS, maxAge: "600" });
@@ -135,12 +169,11 @@ export function createRoutes(d: RouteDeps): H3 {
   // Any other method on a known path: HEAD where the route allows it, CORS preflight, else 405 naming the allowed ones.
   for (const [path, { methods, head }] of methodsAt) {
     const allowed = [...methods];
-    if (head) app.on("HEAD", path, handle({ ...head, handler: ({ res }) => send(res, 200, "") }, path.startsWith("/r/")));
+    if (head) app.on("HEAD", path, handle({ ...head, stream: false, handler: ({ send }) => send(200, "") }, path.startsWith("/r/")));
     const shown = path.replace(":id", "<id>").replace(":keyId", "<keyId>");
-    const refuse = nodeHandler(async (req: IncomingMessage, res: ServerResponse) => {
-      await undefined; // as in handle(): after Node's parser
-      sendError(res, new RoomError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${shown}; use ${allowed.join(" or ")}.`), shown, d.log);
-    });
+    const refuse = handle({ method: "GET", path, where: "server", auth: false, handler: ({ req }) => {
+      throw new RoomError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${shown}; use ${allowed.join(" or ")}.`);
+    } }, false);
     app.all(path, (event) => (event.req.method === "OPTIONS" ? preflight(event, allowed) : refuse(event)));
   }
   // CORS: agents running in a browser elsewhere may call the API; the secret travels in a header.
@@ -148,21 +181,21 @@ export function createRoutes(d: RouteDeps): H3 {
 
   // Static files last, by exact name only (see static.ts): the page at the root, and at /r/<id>/ for a room (its
   // relative URLs then reach that room's API). /r/<id> redirects there; the #key=… fragment stays in the browser.
-  const serveFile = (res: ServerResponse, name: string, shown: string) => {
+  const serveFile = (send: Send, name: string, shown: string) => {
     const file = d.files.get(name);
     if (!file) throw new RoomError("NOT_FOUND", `No such page or endpoint: ${shown}. The web UI is at /, the API is listed in GET /invite.`);
-    send(res, 200, file.body, file.type, PAGE_HEADERS);
+    send(200, file.body, file.type, PAGE_HEADERS);
   };
-  app.get("/r/:id", handle({ method: "GET", path: "", where: "r", auth: false, handler: ({ res, base, pathname }) =>
+  app.get("/r/:id", handle({ method: "GET", path: "", where: "r", auth: false, handler: ({ send, base, pathname }) =>
     // h3 routes /r/<id>/ here too (trailing slashes are not significant to it): that one is the page itself.
-    pathname.endsWith("/") ? serveFile(res, "/", pathname) : send(res, 308, "", "text/plain", { location: `${base}/` }) }, true));
+    pathname.endsWith("/") ? serveFile(send, "/", pathname) : send(308, "", "text/plain", { location: `${base}/` }) }, true));
   app.get("/r/:id/**", handle({
     method: "GET",
     path: "/**",
     where: "r",
     auth: false,
-    handler: ({ res, base, pathname }) => serveFile(res, pathname.slice(base.length), pathname),
+    handler: ({ send, base, pathname }) => serveFile(send, pathname.slice(base.length), pathname),
   }, true));
-  app.get("/**", handle({ method: "GET", path: "/**", where: "server", auth: false, handler: ({ res, pathname }) => serveFile(res, pathname, pathname) }, false));
+  app.get("/**", handle({ method: "GET", path: "/**", where: "server", auth: false, handler: ({ send, pathname }) => serveFile(send, pathname, pathname) }, false));
   return app;
 }
