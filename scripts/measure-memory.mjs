@@ -84,7 +84,7 @@ if (process.argv[2] === "--server") {
   console.log("| state | RSS MB | heap MB | external MB | history kept | history MB |");
   console.log("| --- | --- | --- | --- | --- | --- |");
   for (const [what, m] of rows) console.log(`| ${what} | ${mb(m.rss)} | ${mb(m.heapUsed)} | ${mb(m.external)} | ${m.history} | ${mb(m.historyBytes)} |`);
-  const perReader = (stalled.rss - filled.rss) / READERS;
-  console.log(`per reader: ${(perReader / 1024).toFixed(0)} KB of RSS (${stalled.streams} streams open)`);
+  const perReader = (stalled.rss - filled.rss) / Math.max(1, stalled.streams);
+  console.log(`per open stream: ${(perReader / 1024).toFixed(0)} KB of RSS (${stalled.streams} of ${READERS} streams open)`);
   console.log(JSON.stringify({ posts: POSTS, typical, readers: READERS, rssMB: { base: +mb(base.rss), filled: +mb(filled.rss), readers: +mb(stalled.rss) }, perReaderKB: Math.round(perReader / 1024) }));
 }
