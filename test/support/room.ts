@@ -11,7 +11,10 @@ export interface TestRoom extends RoomServer {
 
 export async function startTestRoom(opts: Partial<ServerOptions> = {}): Promise<TestRoom> {
   const password = opts.password ?? "test-pass-" + Math.random().toString(36).slice(2, 8);
-  const server = await startRoomServer({ port: 0, host: "127.0.0.1", rateLimit: 0, loopGuard: 0, ...opts, password });
+  // test/redis/ runs some suites again with every room in Redis (its own key prefix, so rooms stay apart).
+  const redis = process.env.AGENT_CHAT_TEST_REDIS;
+  const store = redis ? { redis, redisPrefix: `t${Math.random().toString(36).slice(2, 10)}:` } : {};
+  const server = await startRoomServer({ port: 0, host: "127.0.0.1", rateLimit: 0, loopGuard: 0, ...store, ...opts, password });
   return {
     ...server,
     password,

@@ -136,7 +136,12 @@ export function createWsGateway(o: WsGatewayOptions) {
         pending.delete(e);
         try {
           e.joined = true;
-          e.hub.join(e, frame);
+          // serve --redis: the join completes once its "joined" line is stored (a promise); in memory, at once.
+          void e.hub.join(e, frame)?.catch((err: unknown) => {
+            e.joined = false;
+            e.hub.closed(e);
+            fail(e, err);
+          });
         } catch (err) {
           e.joined = false;
           e.hub.closed(e);

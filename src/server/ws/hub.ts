@@ -36,6 +36,8 @@ export interface WsConn {
   waiting: boolean;
   /** Pings sent since the client last sent anything. */
   missed: number;
+  /** serve --redis: replies still waiting for Redis; later replies queue behind them, so they keep their order. */
+  replies?: Promise<void>;
 }
 
 export interface WsHubOptions {
@@ -161,6 +163,41 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
     if (presence !== before.presence) broadcast({ type: "presence", members: list });
   }
 
+  const closedEarly = new WeakSet<WsConn>();
+
+  /** Run `reply` after the socket's replies still waiting (serve --redis), in order. */
+  function queueReply(c: WsConn, reply: () => unknown) {
+    const p: Promise<void> = (c.replies ?? Promise.resolve()).then(reply).then(() => {
+      if (c.replies === p) c.replies = undefined;
+    });
+    c.replies = p;
+  }
+
+  /** A joined socket goes live: `joined`, the replay after `after`, then every new message. */
+  function start(c: WsConn, f: Extract<ClientFrame, { type: "join" }>, participant: Participant | undefined, token: string | undefined) {
+    if (closedEarly.has(c)) return void leave(c); // closed while its join was being stored (serve --redis)
+    const h = room.history;
+    const joined: ServerFrame = {
+      type: "joined",
+      participant: participant ? { name: participant.name, kind: participant.kind } : null,
+      ...(token && { token }),
+      room: { title: room.title, startedAt: room.startedAt, paused: room.paused },
+      members: members(),
+      next: h.lastId,
+      pingMs: o.pingMs,
+    };
+    conns.add(c);
+    write(c, frameBuffer(joined));
+    c.cursor = f.after ?? h.lastId;
+    if (f.after !== undefined && f.after > h.lastId) {
+      // A cursor from the future (an earlier room on this port): start over from what this room has.
+      write(c, frameBuffer({ type: "reset", oldest: h.oldestId, next: h.oldestId - 1 }));
+      c.cursor = h.oldestId - 1;
+    }
+    pump(c);
+    scheduleCheck();
+  }
+
   return {
     get size() {
       return conns.size;
@@ -186,26 +223,9 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
         room.touch(participant);
         c.participant = participant;
       }
-      const h = room.history;
-      const joined: ServerFrame = {
-        type: "joined",
-        participant: participant ? { name: participant.name, kind: participant.kind } : null,
-        ...(token && { token }),
-        room: { title: room.title, startedAt: room.startedAt, paused: room.paused },
-        members: members(),
-        next: h.lastId,
-        pingMs: o.pingMs,
-      };
-      conns.add(c);
-      write(c, frameBuffer(joined));
-      c.cursor = f.after ?? h.lastId;
-      if (f.after !== undefined && f.after > h.lastId) {
-        // A cursor from the future (an earlier room on this port): start over from what this room has.
-        write(c, frameBuffer({ type: "reset", oldest: h.oldestId, next: h.oldestId - 1 }));
-        c.cursor = h.oldestId - 1;
-      }
-      pump(c);
-      scheduleCheck();
+      if (!room.logged) return void start(c, f, participant, token);
+      // serve --redis: the "joined" line is stored first, so that `next` counts it as in memory.
+      return room.flush().then(() => start(c, f, participant, token));
     },
 
     /** A frame from a joined socket. Throws RoomError / FrameError, answered as an `error` frame. */
@@ -229,7 +249,8 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           const sent = () => write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
           if (!room.logged) return void sent();
           // serve --redis: `sent` once Redis stored it (the id is Redis's).
-          return void room.flush().then(sent, (e: unknown) => write(c, frameBuffer(errorFrame(e, f.ref))));
+          const stored = room.flush();
+          return void queueReply(c, () => stored.then(sent, (e: unknown) => write(c, frameBuffer(errorFrame(e, f.ref)))));
         }
       }
     },
@@ -245,6 +266,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
 
     /** Send one frame to one socket (errors, the join deadline). */
     reply(c: WsConn, f: ServerFrame) {
+      if (c.replies) return void queueReply(c, () => write(c, frameBuffer(f)));
       write(c, frameBuffer(f));
     },
 
@@ -258,6 +280,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
     /** The socket closed (by either side). */
     closed(c: WsConn) {
       if (conns.delete(c)) leave(c);
+      else closedEarly.add(c);
     },
 
     /** Close every socket (shutdown, or the room closing) with a last frame. */
