@@ -4,6 +4,7 @@ import { $, buildAll, el } from "./dom.js";
 import { colorIndex, formatTime, initial, mentionsMe, renderText } from "./render.js";
 import { fitCode, toggleWrap } from "./codeblocks.js";
 import { claimed } from "./people.js";
+import { wireLogKeys } from "./logkeys.js";
 import { foldRun } from "./runs.js";
 
 const MAX_DOM_MESSAGES = 1000;
@@ -196,6 +197,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     const replyBtn = el("button", "reply-btn");
     replyBtn.type = "button";
     replyBtn.setAttribute("aria-label", `Reply to ${m.agent}`);
+    replyBtn.tabIndex = -1; // keyboard: arrows in the log, then Enter (logkeys.js)
     replyBtn.addEventListener("click", () => onReply(m));
     li.append(meta);
     if (typeof m.replyTo === "number") {
@@ -239,6 +241,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     if (was && was !== li) was.classList.remove("picked");
     li?.classList.toggle("picked");
   });
+  wireLogKeys(log, (id) => byId.has(id) && onReply(byId.get(id)));
   log.addEventListener("scroll", () => {
     if (nearEnd()) clearUnread();
   });

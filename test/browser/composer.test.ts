@@ -97,6 +97,24 @@ describeBrowser("web UI: typing like a phone app", () => {
     await expect.poll(() => phone.locator(`#log .msg[data-id="${id}"]`).getAttribute("class")).toContain("flash");
   });
 
+  it("#11/#14 keyboard: the log is one Tab stop; arrows pick a message and Enter replies to it", async () => {
+    const ctx = await browser.newContext(DESKTOP);
+    const desk = await ctx.newPage();
+    problems.push(watch(desk));
+    await joinAs(desk, room.url, "Kai", room.password);
+    await bot.post("ping from the bot");
+    await message(desk, "ping from the bot").waitFor();
+    // No reply button is a Tab stop of its own.
+    expect(await desk.locator("#log .reply-btn:not([tabindex='-1'])").count()).toBe(0);
+    await desk.locator("#log").focus();
+    await desk.keyboard.press("ArrowUp");
+    expect(await message(desk, "ping from the bot").getAttribute("class")).toContain("picked");
+    await desk.keyboard.press("Enter");
+    expect(await desk.locator("#reply-who").textContent()).toBe("claude-bot");
+    expect(await desk.evaluate(() => document.activeElement?.id)).toBe("input");
+    await ctx.close();
+  });
+
   it("#11 @name completion: '@cl' offers the names, a tap completes it", async () => {
     const input = phone.locator("#input");
     await input.click();
