@@ -44,3 +44,14 @@ describe("clean", () => {
     expect(indentContinuation("> ", "a\u2029b\r\nc")).toBe("> a\n    b\n    c");
   });
 });
+
+describe("jsonLineSafe", () => {
+  it("escapes the characters line readers split on, keeping the same JSON value", async () => {
+    const { jsonLineSafe } = await import("./clean.js");
+    const json = JSON.stringify({ text: "a\u2028b\u2029c\u0085d" });
+    const safe = jsonLineSafe(json);
+    expect(safe).toBe('{"text":"a\\u2028b\\u2029c\\u0085d"}');
+    expect(safe.split(/\r\n|[\n\r\u2028\u2029\u0085]/)).toHaveLength(1);
+    expect(JSON.parse(safe)).toEqual(JSON.parse(json));
+  });
+});

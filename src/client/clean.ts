@@ -37,6 +37,12 @@ export function indentContinuation(first: string, text: string, indent = "    ")
   return [first + head, ...rest.map((l) => indent + l)].join("\n");
 }
 
+/**
+ * JSON.stringify leaves U+2028, U+2029 and U+0085 raw inside strings; many line readers (Python's splitlines, some
+ * terminals) break lines there, which would split one `--json` line in two. Escaped, the JSON is the same value.
+ */
+export const jsonLineSafe = (json: string) => json.replace(/[\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 /** A name as it reads in running text: plain names as they are, any other in quotes (see `quoted`). */
 export const nameText = (s: unknown) => {
   const t = cleanInline(s, 60);

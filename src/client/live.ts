@@ -5,6 +5,7 @@ import { createClient, type Conn } from "./http.js";
 import { CliError } from "./exit.js";
 import { follow } from "./follow.js";
 import { formatMessage } from "./format.js";
+import { jsonLineSafe } from "./clean.js";
 
 export interface LiveOptions {
   conn: Conn;
@@ -35,7 +36,7 @@ export async function live(o: LiveOptions): Promise<void> {
       checkEveryMs: Number(process.env.AGENT_CHAT_STREAM_CHECK_MS) || undefined,
       log: (l) => say(`agent-chat: ${l}`),
       onReset: ({ cursor, oldest }) => say(`agent-chat: message #${cursor} is not in the room's history (restarted or full); continuing from #${oldest}.`),
-      onMessage: (m) => process.stdout.write(`${o.json ? JSON.stringify(m) : formatMessage(m, { me: o.me })}\n`),
+      onMessage: (m) => process.stdout.write(`${o.json ? jsonLineSafe(JSON.stringify(m)) : formatMessage(m, { me: o.me })}\n`),
     });
   } finally {
     process.off("SIGINT", stop);

@@ -1,6 +1,7 @@
 // Flags and helpers every command shares. Connection flags are defined once here and spread into each command.
 import type { ArgsDef, CommandDef } from "citty";
 import { usageError } from "../../client/exit.js";
+import { jsonLineSafe } from "../../client/clean.js";
 
 export const connArgs = {
   url: {
@@ -56,7 +57,9 @@ export function command<const T extends ArgsDef>(def: CommandDef<T> & { examples
 /** Write to stdout and resolve once it is flushed (a pipe may be slower than process.exit). */
 export function out(text: string): Promise<void> {
   if (!text) return Promise.resolve();
-  return new Promise((resolve) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`, () => resolve()));
+  // Human text has no such characters left (clean.ts); in --json output they can only sit inside strings.
+  const safe = jsonLineSafe(text);
+  return new Promise((resolve) => process.stdout.write(safe.endsWith("\n") ? safe : `${safe}\n`, () => resolve()));
 }
 
 /** One line for humans on stderr. */
