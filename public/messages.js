@@ -5,6 +5,7 @@ import { colorIndex, formatTime, initial, mentionsMe, renderText } from "./rende
 import { fitCode, toggleWrap } from "./codeblocks.js";
 import { claimed } from "./people.js";
 import { wireLogKeys } from "./logkeys.js";
+import { goTo, quote } from "./quotes.js";
 import { foldRun } from "./runs.js";
 
 const MAX_DOM_MESSAGES = 1000;
@@ -128,19 +129,6 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     li.classList.toggle("cont", !!same);
   }
 
-  function quote(id) {
-    const q = el("button", "quote");
-    q.type = "button";
-    q.dataset.goto = String(id);
-    const target = byId.get(id);
-    if (!target) {
-      q.append(el("span", "quote-who", `Reply to #${id}`), el("span", "quote-text", "(not on this page)"));
-      return q;
-    }
-    q.append(el("span", `quote-who c${colorIndex(target.agent)}`, String(target.agent)), el("span", "quote-text", String(target.text).slice(0, 200)));
-    q.setAttribute("aria-label", `In reply to ${target.agent}: go to the message`);
-    return q;
-  }
 
   function renderMessage(m) {
     const kind = m.kind === "agent" || m.kind === "human" || m.kind === "system" ? m.kind : "agent";
@@ -202,7 +190,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     li.append(meta);
     if (typeof m.replyTo === "number") {
       li.dataset.reply = String(m.replyTo);
-      li.append(quote(m.replyTo));
+      li.append(quote(m.replyTo, byId.get(m.replyTo)));
     }
 
     const body = el("div", "body");
@@ -233,7 +221,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     const t = /** @type {HTMLElement} */ (e.target);
     if (toggleWrap(t)) return;
     const q = /** @type {HTMLElement|null} */ (t.closest(".quote"));
-    if (q) return goTo(Number(q.dataset.goto));
+    if (q) return goTo(log, Number(q.dataset.goto));
     // A tap on a message (not on a link or button in it) picks it: on touch screens that shows its reply button.
     if (t.closest("a, button")) return;
     const li = /** @type {HTMLElement|null} */ (t.closest(".msg[data-id]:not(.kind-system)"));
@@ -252,13 +240,6 @@ export function createLog({ me, onMention, onSystem, onReply }) {
     } else scrollToEnd();
   });
 
-  function goTo(id) {
-    const li = log.querySelector(`[data-id="${id}"]:not(.notice-line)`);
-    if (!li) return;
-    li.scrollIntoView({ block: "center" });
-    li.classList.add("flash");
-    setTimeout(() => li.classList.remove("flash"), 1500);
-  }
 
   return {
     add,
