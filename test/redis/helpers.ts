@@ -161,9 +161,10 @@ export async function startNginx(dir: string, ports: number[]): Promise<TestNgin
     replaced = 0;
     const file = join(dir, "nginx.conf");
     writeFileSync(file, conf);
-    const proc = spawn(NGINX, ["-p", dir, "-c", file, "-e", "stderr", "-g", `daemon off; pid ${join(dir, "nginx.pid")};`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENT_CHAT_HOME: dir } });
+    const proc = spawn(NGINX, ["-p", dir, "-c", file, "-e", "stderr", "-g", `daemon off; master_process off; pid ${join(dir, "nginx.pid")};`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AGENT_CHAT_HOME: dir } });
     let err = "";
     proc.stderr!.on("data", (c: Buffer) => (err += c));
+    // One process (master_process off): a SIGKILL in stop() then leaves no orphaned workers behind.
     // nginx prints nothing when it is up: ready once it answers.
     const up = await waitUntilListening(port, proc);
     if (!up) {
