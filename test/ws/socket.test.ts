@@ -65,6 +65,20 @@ describe("join", () => {
     expect((await s.closed).code).toBe(4409);
   });
 
+  it("a refusal whose message is long in UTF-8 (a taken CJK name) still closes cleanly, its reason cut to 123 bytes", async () => {
+    const room = await start();
+    const name = "長い名前のテスト参加者長い名前のテスト参加者";
+    track(await joinWs(room.url, { password: room.password, name }));
+    const s = track(await openWs(wsUrl(room.url)));
+    s.send({ type: "join", password: room.password, name });
+    expect(await s.next()).toMatchObject({ type: "error", code: "NAME_TAKEN", message: expect.stringContaining(name) });
+    const closed = await s.closed;
+    expect(closed.code).toBe(4409);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    // The server is unharmed.
+    expect((await fetch(`${room.url}/health`)).status).toBe(200);
+  });
+
   it("a first frame that is not join, or not JSON: BAD_FRAME, closed with 4400", async () => {
     const room = await start();
     const s = track(await openWs(wsUrl(room.url)));

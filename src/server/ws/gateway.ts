@@ -168,9 +168,13 @@ export function createWsGateway(o: WsGatewayOptions) {
   /** Answer a frame with an error and close with the code of its class. */
   function fail(e: Entry, err: unknown, code?: number) {
     e.done = true;
+    const known = err instanceof RoomError || err instanceof FrameError;
+    if (!known) o.log(`internal error on a socket: ${(err as Error)?.stack ?? err}`);
     e.sock.send(Buffer.from(JSON.stringify(errorFrame(err))));
     const status = err instanceof RoomError ? err.status : 400;
-    e.sock.close(code ?? closeForStatus(status), err instanceof Error ? err.message.slice(0, 120) : "error");
+    // A bug closes with the standard 1011 and no detail; a known refusal repeats its message (the error frame has it
+    // whole) cut to the 123 bytes a close reason may hold.
+    e.sock.close(known ? (code ?? closeForStatus(status)) : 1011, known ? closeReason((err as Error).message) : "internal error");
   }
 
   function takeFrame(e: Entry): boolean {
@@ -265,6 +269,17 @@ function refuseUpgrade(socket: Duplex, err: unknown) {
     `HTTP/1.1 ${e.status} ${e.code}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retry}connection: close\r\n\r\n${body}`,
   );
   setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** A close reason is at most 123 bytes of UTF-8 (the WebSocket layer throws on more): cut on a character boundary. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= 123) return text;
+  let out = "";
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch) > 120) break;
+    out += ch;
+  }
+  return out + "…";
 }
 
 const FORWARDED = ["cf-connecting-ip", "x-forwarded-for"] as const;
