@@ -42,5 +42,5 @@ export function foldRun(li) {
     more += Number(/and (\d+) more joined or left/.exec(text)?.[1] ?? 0);
   }
   /** @type {HTMLElement} */ (summary.firstElementChild).textContent =
-    `${joins} joined, ${lefts} left${more ? `, ${more} more` : ""} · ${run.length} notices`;
+    [joins && `${joins} joined`, lefts && `${lefts} left`, more && `${more} more`].filter(Boolean).join(", ") + ` · ${run.length} notices`;
 }
