@@ -228,10 +228,17 @@ export function createWsGateway(o: WsGatewayOptions) {
       }
       // The fields crossws adds (declared here so the object keeps one compact shape).
       const lite = { method: req.method, url: pathname, headers: handshake, socket: req.socket, _request: undefined, _upgradeHeaders: undefined, _context: undefined, _namespace: undefined };
-      void adapter.handleUpgrade(lite as unknown as IncomingMessage, socket, head, request as unknown as Request).then(() => {
-        // The handshake is done: its key and version strings are read by no one any more.
-        for (const h of HANDSHAKE) if (h !== "host" && h in handshake) handshake[h] = "";
-      });
+      adapter.handleUpgrade(lite as unknown as IncomingMessage, socket, head, request as unknown as Request).then(
+        () => {
+          // The handshake is done: its key and version strings are read by no one any more.
+          for (const h of HANDSHAKE) if (h !== "host" && h in handshake) handshake[h] = "";
+        },
+        (err: unknown) => {
+          // Never an unhandled rejection: the client loses this socket, the server goes on.
+          o.log(`WebSocket upgrade failed: ${(err as Error)?.stack ?? err}`);
+          socket.destroy();
+        },
+      );
     },
 
     /** Shutdown: every socket not yet joined is closed here (joined ones by their hub). */
