@@ -102,6 +102,8 @@ export function createHost({ api, hostToken, lostHost, refresh, people, setTitle
     $("barred-section").hidden = barred.size === 0;
   }
 
+  // The dashboard sits at the server's root, also when this page is a room's (/r/<id>/) or behind a path prefix.
+  /** @type {HTMLAnchorElement} */ ($("dashboard-link")).href = location.pathname.replace(/(\/r\/[^/]+)?\/[^/]*$/, "/") + "dashboard.html";
   $("remove-form").addEventListener("submit", confirmRemove);
   $("remove-cancel").addEventListener("click", close);
   dialog.addEventListener("close", () => target && close());
