@@ -8,7 +8,7 @@ import { foldName } from "../protocol/names.js";
 import { createHistory } from "./history.js";
 import { findMentions } from "./mentions.js";
 import { createNotices } from "./notices.js";
-import { createParticipants, type JoinAs, type Participant } from "./participants.js";
+import { createParticipants, hashToken, type JoinAs, type Participant, type SharedParticipant } from "./participants.js";
 import { createPrivateIndex } from "./visibility.js";
 
 export type { Participant } from "./participants.js";
@@ -26,6 +26,10 @@ export type Listener = (msg: Message, json: string) => void;
 export interface MessageLog {
   /** Store a message given as JSON without its id; resolves with its id once stored and ingested here. */
   append(bodyWithoutId: string): Promise<number>;
+  /** Tokens, hashed, shared with the other instances: remember one issued here… */
+  shareToken?(tokenHash: string, p: SharedParticipant): void;
+  /** …and find one issued elsewhere. */
+  findToken?(tokenHash: string): Promise<SharedParticipant | undefined>;
 }
 
 /** A joined participant (token-bound), or a name from a password-only post (the predecessor's clients): always an
@@ -43,7 +47,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
   const { now } = options;
   const startedAt = new Date(now()).toISOString();
   const history = createHistory(options.history, options.historyBytes);
-  const participants = createParticipants(options);
+  const share = log?.shareToken?.bind(log);
+  const participants = createParticipants({ ...options, onToken: share && ((h, p) => share(h, { name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host })) });
   const privates = createPrivateIndex();
   const limits = createRoomLimits(options, now);
   const listeners = new Set<Listener>();
@@ -112,6 +117,13 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
   return {
     options,
     startedAt,
+    /** serve --redis: a participant token unknown here may have been issued by another instance; learn it first. */
+    async adoptToken(token: string | undefined): Promise<void> {
+      if (!token?.startsWith("ac_") || !log?.findToken || participants.lookupToken(token)) return;
+      const h = hashToken(token);
+      const shared = await log.findToken(h);
+      if (shared) participants.adopt(h, shared);
+    },
     /** Messages go to a log (serve --redis) and are complete only after flush(). */
     logged: !!log,
     /** Resolves when every message this room handed to its log so far is stored (rejects if one was refused). */

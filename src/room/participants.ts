@@ -36,6 +36,16 @@ export interface ParticipantOptions {
   senderExpireMs: number;
   participantExpireMs: number;
   now: () => number;
+  /** A token was issued (serve --redis: shared, hashed, so the participant is known on every instance). */
+  onToken?: (tokenHash: string, p: Participant) => void;
+}
+
+/** What another instance needs to know of a token's participant (serve --redis). */
+export interface SharedParticipant {
+  name: string;
+  kind: Participant["kind"];
+  vouched: boolean;
+  host: boolean;
 }
 
 export interface JoinAs {
@@ -128,6 +138,7 @@ export function createParticipants(opts: ParticipantOptions) {
         // The host on a second device continues as the same participant: one more token for it, the first kept.
         const token = newToken();
         byToken.set(hashToken(token), heldByHost);
+        opts.onToken?.(hashToken(token), heldByHost);
         heldByHost.lastSeen = now();
         return { participant: heldByHost, token, isNew: false };
       }
@@ -159,7 +170,27 @@ export function createParticipants(opts: ParticipantOptions) {
       if (as.host) participant.host = true;
       byKey.set(key, participant);
       byToken.set(participant.tokenHash!, participant);
+      opts.onToken?.(participant.tokenHash!, participant);
       return { participant, token, isNew: true };
+    },
+
+    /** A token another instance issued (serve --redis): its participant is known here from now on. No-op for a
+     * barred name. */
+    adopt(tokenHash: string, shared: SharedParticipant): Participant | undefined {
+      const known = byToken.get(tokenHash);
+      if (known) return known;
+      const key = foldName(shared.name);
+      if (barred.has(key) || revoked.has(tokenHash)) return undefined;
+      let p = byKey.get(key);
+      if (p) p.tokenHash ??= tokenHash;
+      else {
+        if (byKey.size >= opts.maxParticipants) makeRoom();
+        p = { name: shared.name, key, kind: shared.kind, vouched: shared.vouched, tokenHash, lastSeen: now(), via: "http", connections: 0 };
+        if (shared.host) p.host = true;
+        byKey.set(key, p);
+      }
+      byToken.set(tokenHash, p);
+      return p;
     },
 
     /** The cap: throws ROOM_FULL when `name` would be a new participant of a full room, after letting the

@@ -107,6 +107,7 @@ export function createRoutes(d: RouteDeps): H3 {
       // Most requests carry no query: skip building a full URL object for one (measurable on the POST path).
       const query = req.url?.includes("?") ? event.url.searchParams : NO_QUERY;
       const hosted = d.rooms.resolve(underRoom ? getRouterParam(event, "id") : undefined);
+      if (def.auth && hosted.room.logged) await hosted.room.adoptToken(bearerOf(req) ?? query.get("token") ?? undefined); // serve --redis
       const caller: Caller = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };
       if (caller.participant) hosted.room.touch(caller.participant);
       const params = { ...(event.context.params as Record<string, string> | undefined) };
@@ -198,4 +199,10 @@ export function createRoutes(d: RouteDeps): H3 {
   }, true));
   app.get("/**", handle({ method: "GET", path: "/**", where: "server", auth: false, handler: ({ send, pathname }) => serveFile(send, pathname, pathname) }, false));
   return app;
+}
+
+/** The Authorization: Bearer credential, if any. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  return typeof h === "string" && /^bearer\s+/i.test(h) ? h.replace(/^bearer\s+/i, "").trim() : undefined;
 }

@@ -12,7 +12,11 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   return {
     identity,
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
-    logs: (roomId: string): MessageLog => ({ append: (body) => store.link(roomId).append(body) }),
+    logs: (roomId: string): MessageLog => ({
+      append: (body) => store.link(roomId).append(body),
+      shareToken: (h, p) => store.link(roomId).shareToken(h, p),
+      findToken: (h) => store.link(roomId).findToken(h),
+    }),
     /** Link every room, now and later; resolves once the default room's history is loaded. */
     async follow(rooms: Rooms, cap: number) {
       let first: Promise<unknown> | undefined;

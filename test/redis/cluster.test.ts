@@ -174,6 +174,35 @@ describeRedis("three instances, one room", () => {
     expect(mine.filter((m) => m.agent.startsWith("p-race")).map((m) => m.id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
   });
 
+  it("a participant token issued by one instance works on the others (HTTP, SSE and WebSocket), stored hashed", async () => {
+    const j = await fetch(a.url + "/join", { method: "POST", headers: { "x-room-password": a.password, "content-type": "application/json" }, body: JSON.stringify({ name: "tok-ann" }) });
+    expect(j.status).toBe(201);
+    const { token } = (await j.json()) as { token: string };
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const p = await fetch(b.url + "/messages", { method: "POST", headers: auth, body: JSON.stringify({ text: "token on b" }) });
+    expect(p.status).toBe(201);
+    expect(((await p.json()) as { message: Msg & { verified: boolean } }).message).toMatchObject({ agent: "tok-ann", verified: true });
+    const r = await fetch(c.url + "/messages?limit=1", { headers: auth });
+    expect(r.status).toBe(200);
+    const ws = await joinWs(c.url, { token });
+    expect(ws.joined.participant).toEqual({ name: "tok-ann", kind: "agent" });
+    ws.send({ type: "send", text: "token on c's socket", ref: 1 });
+    expect((await ws.next("sent")).message).toMatchObject({ agent: "tok-ann", verified: true });
+    ws.close();
+    // A made-up token is still refused everywhere.
+    const bad = await fetch(b.url + "/messages", { method: "POST", headers: { ...auth, authorization: "Bearer ac_" + "x".repeat(43) }, body: JSON.stringify({ text: "no" }) });
+    expect(bad.status).toBe(401);
+    // Redis holds the token's hash, never the token.
+    const rc = new Redis(redis.url);
+    try {
+      const dump = JSON.stringify(await Promise.all((await rc.keys("agent-chat:*:tokens")).map((k) => rc.hgetall(k))));
+      expect(dump).toContain("tok-ann");
+      expect(dump).not.toContain(token);
+    } finally {
+      rc.disconnect();
+    }
+  });
+
   it("the room's keys expire (a crashed fleet leaves nothing for good) and the last instance out deletes them", async () => {
     const r = new Redis(redis.url);
     try {

@@ -73,7 +73,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   const beat = async () => {
     const now = Date.now();
     const m = cmd.multi().zadd(INSTANCES_KEY, now + 3 * heartbeatMs, me).pexpire(INSTANCES_KEY, ttlMs).pexpire(DEFAULT_KEY, ttlMs).pexpire(ROOMS_KEY, ttlMs);
-    for (const id of links.keys()) m.pexpire(roomKeys(id).seq, ttlMs).pexpire(roomKeys(id).log, ttlMs);
+    for (const id of links.keys()) for (const k of Object.values(roomKeys(id))) m.pexpire(k, ttlMs);
     await m.exec();
   };
   await beat();
@@ -105,7 +105,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     async drop(roomId: string) {
       links.get(roomId)?.dispose();
       links.delete(roomId);
-      await cmd.multi().del(roomKeys(roomId).seq, roomKeys(roomId).log).srem(ROOMS_KEY, roomId).exec();
+      await cmd.multi().del(...Object.values(roomKeys(roomId))).srem(ROOMS_KEY, roomId).exec();
     },
     /** Leave: the last instance out (no other heartbeat within its deadline) deletes every room's keys. */
     async close() {
@@ -117,7 +117,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
         await cmd.zremrangebyscore(INSTANCES_KEY, "-inf", Date.now());
         if ((await cmd.zcard(INSTANCES_KEY)) === 0) {
           const ids = new Set([...links.keys(), ...(await cmd.smembers(ROOMS_KEY))]);
-          const rooms = [...ids].flatMap((id) => [roomKeys(id).seq, roomKeys(id).log]);
+          const rooms = [...ids].flatMap((id) => Object.values(roomKeys(id)));
           await cmd.del(DEFAULT_KEY, INSTANCES_KEY, ROOMS_KEY, ...rooms);
         }
       } catch {

@@ -12,10 +12,16 @@ import type { Redis } from "ioredis";
 import { RoomError } from "../../protocol/errors.js";
 import type { Message } from "../../protocol/types.js";
 import type { MessageLog, Room } from "../../room/index.js";
+import type { SharedParticipant } from "../../room/participants.js";
 
 /** Every key and the channel start with the prefix ("agent-chat:"; tests give each server its own). */
 export const channelOf = (prefix: string) => `${prefix}messages`;
-export const roomKeys = (prefix: string, roomId: string) => ({ seq: `${prefix}room:${roomId}:seq`, log: `${prefix}room:${roomId}:log` });
+export const roomKeys = (prefix: string, roomId: string) => ({
+  seq: `${prefix}room:${roomId}:seq`,
+  log: `${prefix}room:${roomId}:log`,
+  /** Participant tokens, by SHA-256 (never the token itself) → who they belong to. */
+  tokens: `${prefix}room:${roomId}:tokens`,
+});
 
 // KEYS: seq, log. ARGV: message JSON without id, count cap, channel, room id, key lifetime (ms).
 const APPEND = `
@@ -33,6 +39,8 @@ export const unavailable = () => new RoomError("STORE_UNAVAILABLE", "The room's 
 const INGEST_WAIT_MS = 10_000;
 
 export interface RoomLink extends MessageLog {
+  shareToken(tokenHash: string, p: SharedParticipant): void;
+  findToken(tokenHash: string): Promise<SharedParticipant | undefined>;
   /** A stored message seen on the subscription (or anywhere): ingested in id order, a gap fetched first. */
   offer(id: number, json: string): void;
   /** Fetch whatever this instance missed (after a reconnect); also the first load. */
@@ -107,6 +115,24 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
         this.offer(id, json);
       });
       return id;
+    },
+    shareToken(tokenHash, p) {
+      // Fire and forget: a token is used on this instance at once; others ask Redis when it first reaches them.
+      redis
+        .multi()
+        .hset(keys.tokens, tokenHash, JSON.stringify(p))
+        .pexpire(keys.tokens, o.ttlMs)
+        .exec()
+        .catch(() => o.log(`redis: could not share a token of room ${roomId}; it works on this instance only`));
+    },
+    async findToken(tokenHash) {
+      let raw: string | null;
+      try {
+        raw = await redis.hget(keys.tokens, tokenHash);
+      } catch {
+        throw unavailable();
+      }
+      return raw ? (JSON.parse(raw) as SharedParticipant) : undefined;
     },
     offer(id, json) {
       if (disposed || id <= last()) return;

@@ -205,7 +205,9 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
 
     /** Authenticate a `join` frame and start the socket: `joined`, the replay after `after`, then live. Throws
      * RoomError (its HTTP status picks the close code). */
-    join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>) {
+    join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>): void | Promise<void> {
+      // serve --redis: a token another instance issued is learnt first.
+      if (room.logged && f.token && !room.participants.lookupToken(f.token)) return room.adoptToken(f.token).then(() => this.join(c, f));
       const caller = auth.authenticate(credentialRequest(c.sock, f), NO_QUERY);
       const admitted = o.admit
         ? o.admit(caller, f.name, f.kind)
