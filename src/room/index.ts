@@ -28,8 +28,10 @@ export interface MessageLog {
   append(bodyWithoutId: string): Promise<number>;
   /** Tokens, hashed, shared with the other instances: remember one issued here… */
   shareToken?(tokenHash: string, p: SharedParticipant): void;
-  /** …and find one issued elsewhere. */
+  /** …and find one issued elsewhere… */
   findToken?(tokenHash: string): Promise<SharedParticipant | undefined>;
+  /** …and end one everywhere (left, removed, replaced). */
+  dropToken?(tokenHash: string): void;
 }
 
 /** A joined participant (token-bound), or a name from a password-only post (the predecessor's clients): always an
@@ -48,7 +50,11 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
   const startedAt = new Date(now()).toISOString();
   const history = createHistory(options.history, options.historyBytes);
   const share = log?.shareToken?.bind(log);
-  const participants = createParticipants({ ...options, onToken: share && ((h, p) => share(h, { name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host })) });
+  const participants = createParticipants({
+    ...options,
+    onToken: share && ((h, p) => share(h, { name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host })),
+    onTokenGone: log?.dropToken?.bind(log),
+  });
   const privates = createPrivateIndex();
   const limits = createRoomLimits(options, now);
   const listeners = new Set<Listener>();

@@ -38,6 +38,8 @@ export interface ParticipantOptions {
   now: () => number;
   /** A token was issued (serve --redis: shared, hashed, so the participant is known on every instance). */
   onToken?: (tokenHash: string, p: Participant) => void;
+  /** …and ended (left, removed, replaced): other instances stop accepting it. */
+  onTokenGone?: (tokenHash: string) => void;
 }
 
 /** What another instance needs to know of a token's participant (serve --redis). */
@@ -73,20 +75,23 @@ export function createParticipants(opts: ParticipantOptions) {
   const expired = (p: Participant, t: number) =>
     p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs);
 
-  function forget(p: Participant) {
-    if (p.tokenHash) byToken.delete(p.tokenHash);
-    if (p.host) for (const [h, q] of byToken) if (q === p) byToken.delete(h); // the host's other devices
+  /** `everywhere`: the token ends on every instance (serve --redis), not only here — a leave, a name taken over;
+   * expiry and eviction are each instance's own business (it last saw the participant, others may have since). */
+  function forget(p: Participant, everywhere = true) {
+    const drop = (h: string) => (byToken.delete(h), everywhere && opts.onTokenGone?.(h));
+    if (p.tokenHash) drop(p.tokenHash);
+    if (p.host) for (const [h, q] of byToken) if (q === p) drop(h); // the host's other devices
     if (byKey.get(p.key) === p) byKey.delete(p.key);
   }
 
   /** Drop the expired; if the room is still full, the longest-unseen token holder whose name is no longer held. */
   function makeRoom(): void {
     const t = now();
-    for (const p of byKey.values()) if (expired(p, t)) forget(p);
+    for (const p of byKey.values()) if (expired(p, t)) forget(p, false);
     if (byKey.size < opts.maxParticipants) return;
     let oldest: Participant | undefined;
     for (const p of byKey.values()) if (p.tokenHash && !held(p, t) && (!oldest || p.lastSeen < oldest.lastSeen)) oldest = p;
-    if (oldest) forget(oldest);
+    if (oldest) forget(oldest, false);
     if (byKey.size >= opts.maxParticipants) {
       throw new RoomError(
         "ROOM_FULL",
@@ -213,7 +218,7 @@ export function createParticipants(opts: ParticipantOptions) {
       const existing = refuseIfUnavailable(name, key, "post with its token, or under another name");
       if (existing) {
         // The token that once held this name expired its hold: it no longer speaks for the name.
-        if (existing.tokenHash) byToken.delete(existing.tokenHash), delete existing.tokenHash;
+        if (existing.tokenHash) byToken.delete(existing.tokenHash), opts.onTokenGone?.(existing.tokenHash), delete existing.tokenHash;
         existing.kind = "agent";
         existing.vouched = false;
         return { participant: existing, isNew: false };
@@ -236,6 +241,7 @@ export function createParticipants(opts: ParticipantOptions) {
       if (!p) return undefined;
       if (p.tokenHash) {
         byToken.delete(p.tokenHash);
+        opts.onTokenGone?.(p.tokenHash);
         revoked.set(p.tokenHash, p.name);
       }
       byKey.delete(key);
@@ -267,7 +273,7 @@ export function createParticipants(opts: ParticipantOptions) {
     /** Forget who expired (called as the room goes about its business; cheap when nobody did). */
     sweep() {
       const t = now();
-      for (const p of byKey.values()) if (expired(p, t)) forget(p);
+      for (const p of byKey.values()) if (expired(p, t)) forget(p, false);
     },
 
     info(p: Participant, t = now()): ParticipantInfo {

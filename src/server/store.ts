@@ -16,6 +16,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       append: (body) => store.link(roomId).append(body),
       shareToken: (h, p) => store.link(roomId).shareToken(h, p),
       findToken: (h) => store.link(roomId).findToken(h),
+      dropToken: (h) => store.link(roomId).dropToken(h),
     }),
     /** Link every room, now and later; resolves once the default room's history is loaded. */
     async follow(rooms: Rooms, cap: number) {

@@ -41,6 +41,7 @@ const INGEST_WAIT_MS = 10_000;
 export interface RoomLink extends MessageLog {
   shareToken(tokenHash: string, p: SharedParticipant): void;
   findToken(tokenHash: string): Promise<SharedParticipant | undefined>;
+  dropToken(tokenHash: string): void;
   /** A stored message seen on the subscription (or anywhere): ingested in id order, a gap fetched first. */
   offer(id: number, json: string): void;
   /** Fetch whatever this instance missed (after a reconnect); also the first load. */
@@ -124,6 +125,10 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
         .pexpire(keys.tokens, o.ttlMs)
         .exec()
         .catch(() => o.log(`redis: could not share a token of room ${roomId}; it works on this instance only`));
+    },
+    dropToken(tokenHash) {
+      // Sent before any later lookup on the same connection, so a lookup after a leave never finds it.
+      redis.hdel(keys.tokens, tokenHash).catch(() => o.log(`redis: could not end a token of room ${roomId} in Redis`));
     },
     async findToken(tokenHash) {
       let raw: string | null;
