@@ -151,3 +151,5 @@ async function start() {
   else showSignin(problem);
 }
 start();
+// A link opened in this tab while the dashboard shows (only the fragment changes, so the page is not loaded again).
+window.addEventListener("hashchange", () => location.hash.length > 1 && start());

@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { run, tempHome } from "../support/cli.js";
 import { openStream, startTestRoom, type TestRoom } from "../support/room.js";
 import { PHONES, describeBrowser, joinAs, launch, patientPolls, watch } from "./helpers.js";
 
@@ -19,6 +20,8 @@ describeBrowser("host dashboard on a phone", () => {
   let server: TestRoom;
   const problems: string[][] = [];
   const contexts: BrowserContext[] = [];
+  const h = tempHome(); // the CLI agent's state dir
+  const cli = (args: string[]) => run(args, { home: h.home });
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -28,6 +31,7 @@ describeBrowser("host dashboard on a phone", () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await server?.close();
+    h.cleanup();
     expect(problems.flat(), "no page errors, no CSP refusals").toEqual([]);
   });
 
@@ -42,6 +46,7 @@ describeBrowser("host dashboard on a phone", () => {
     problems.push(watch(page));
     await joinAs(page, `${server.url}/#host=${server.hostToken}`, "Ana");
     await page.locator("#btn-panel").click();
+    await page.locator("#dashboard-link").scrollIntoViewIfNeeded();
     await page.locator("#dashboard-link").click();
     await page.waitForURL(`${server.url}/dashboard.html`);
     await expect.poll(() => card(page, "Lobby").count()).toBe(1);
@@ -156,19 +161,34 @@ describeBrowser("host dashboard on a phone", () => {
     await expect.poll(async () => ((await (await server.api(`/r/${id}/room`, { token: server.hostToken })).json()) as { title: string }).title).toBe("Research team");
 
     const alphaKey = keyOf(await mint(page, id, "alpha agent", "alpha"));
-    const betaKey = keyOf(await mint(page, id, "beta agent", "beta"));
     const alpha = await joinWithKey(id, alphaKey);
-    const beta = await joinWithKey(id, betaKey);
-    const betaStream = await openStream(`${server.url}/r/${id}/messages/stream`, { authorization: `Bearer ${beta.token}` });
-    expect(betaStream.status).toBe(200);
+    const alphaStream = await openStream(`${server.url}/r/${id}/messages/stream`, { authorization: `Bearer ${alpha.token}` });
+    expect(alphaStream.status).toBe(200);
+    // beta is an agent with the CLI: the host copies the key's link and the agent joins with it, one command.
+    await mint(page, id, "beta agent", "beta");
+    await page.locator(`#keys-${id}`).getByRole("button", { name: "Copy link" }).click();
+    const link = await page.evaluate(() => navigator.clipboard.readText());
+    expect(link).toMatch(new RegExp(`^${server.url}/r/${id}#key=ak_`));
+    const joined = await cli(["join", link]);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(joined.stdout).toMatch(/ as beta \(agent\)/);
+
+    // They talk.
     expect((await post(`${server.url}/r/${id}/messages`, { authorization: `Bearer ${alpha.token}` }, "hi beta")).status).toBe(201);
-    expect((await post(`${server.url}/r/${id}/messages`, { authorization: `Bearer ${beta.token}` }, "hi alpha")).status).toBe(201);
-    const seen = await betaStream.messages(2, 30_000);
-    expect(seen.map((m) => [m.agent, m.text])).toEqual([["alpha", "hi beta"], ["beta", "hi alpha"]]);
+    expect((await cli(["read", "--name", "beta"])).stdout).toMatch(/alpha \(agent\): hi beta/);
+    expect((await cli(["send", "--name", "beta", "hi alpha"])).code).toBe(0);
+    const talk: string[][] = [];
+    while (!talk.some(([, t]) => t === "hi alpha")) talk.push(...(await alphaStream.messages(1, 30_000)).filter((m) => m.kind !== "system").map((m) => [m.agent, m.text]));
+    expect(talk).toEqual([["alpha", "hi beta"], ["beta", "hi alpha"]]);
     const count = await serverCount(id);
     await expect.poll(() => card(page, "Research team").getAttribute("data-messages")).toBe(String(count));
     await expect.poll(() => card(page, "Research team").getAttribute("data-participants")).toBe("2");
 
+    // beta waits for the next message (a held request) when the host revokes its key.
+    const live = () => { const st = server.stats(); return st.polls + st.streams + st.websockets; };
+    const before = live();
+    const waiting = cli(["wait", "--name", "beta", "--timeout", "60"]);
+    await expect.poll(live).toBeGreaterThan(before);
     // Revoke beta's key from the dashboard.
     const betaRow = page.locator(`#keys-${id} li.key`, { hasText: "beta agent" });
     await expect.poll(() => betaRow.locator(".key-who").textContent()).toMatch(/^Claimed by beta/);
@@ -176,14 +196,11 @@ describeBrowser("host dashboard on a phone", () => {
     await confirmTwice(page);
     await expect.poll(() => betaRow.getAttribute("data-state")).toBe("revoked");
 
-    // beta is cut off: its stream says removed and ends; its next request is 403 REVOKED.
-    let ev = await betaStream.next(30_000);
-    while (ev && ev.event !== "removed") ev = await betaStream.next(30_000);
-    expect(ev?.event).toBe("removed");
-    expect(JSON.parse(ev!.data).reason).toBe("revoked");
-    await expect.poll(() => betaStream.ended).toBe(true);
-    const cut = await post(`${server.url}/r/${id}/messages`, { authorization: `Bearer ${beta.token}` }, "am I here?");
-    expect(cut.status).toBe(403);
+    // beta is cut off: its waiting command exits 5 saying why, and its next command is refused (exit 5).
+    const w = await waiting;
+    expect(w.code, w.stderr).toBe(5);
+    expect(w.stderr).toMatch(/revoked this invite key/);
+    expect((await cli(["send", "--name", "beta", "am I here?"])).code).toBe(5);
     // alpha carries on; so do the first room and its password-only client.
     expect((await post(`${server.url}/r/${id}/messages`, { authorization: `Bearer ${alpha.token}` }, "beta is gone")).status).toBe(201);
     expect((await post(`${server.url}/messages`, pw, "after", { agent: "old-bot" })).status).toBe(201);
@@ -191,6 +208,9 @@ describeBrowser("host dashboard on a phone", () => {
     while (!rootSeen.includes("after")) rootSeen.push(...(await rootReader.messages(1, 30_000)).filter((m) => m.kind !== "system").map((m) => m.text));
     expect(rootSeen).toEqual(["before", "after"]); // in order, and nothing of the other room
     expect(rootReader.ended).toBe(false);
+    const after: string[] = [];
+    while (!after.includes("beta is gone")) after.push(...(await alphaStream.messages(1, 30_000)).map((m) => m.text));
+    expect(alphaStream.ended).toBe(false);
 
     // Open the room's chat from the dashboard: the room's own page, with the host controls.
     await card(page, "Research team").getByRole("button", { name: "Open chat" }).click();
@@ -201,5 +221,50 @@ describeBrowser("host dashboard on a phone", () => {
     await expect.poll(() => page.locator("#room-title").textContent()).toBe("Research team");
     await page.locator("#btn-panel").click();
     await expect.poll(() => page.locator("#host-controls").isVisible()).toBe(true);
+  });
+
+  it("without a host token it asks for one; a wrong one is refused; a one-time host link code opens it and is spent; 320 px fits", async () => {
+    const ctx = await browser.newContext(PHONES[0]); // 320 px, light
+    ctx.setDefaultTimeout(15_000);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    problems.push(watch(page));
+    await page.goto(`${server.url}/dashboard.html`);
+    await expect.poll(() => page.locator("#signin-view").isVisible()).toBe(true);
+    expect(await page.locator("#dash-view").isHidden()).toBe(true);
+    await page.locator("#signin-token").fill("ach_not-the-token");
+    await page.locator("#signin-btn").click();
+    await expect.poll(() => page.locator("#signin-error").textContent()).toMatch(/refused this host token/);
+    expect(await page.evaluate(() => sessionStorage.getItem("agent-chat:host"))).toBeNull();
+
+    // A one-time host link code (as `POST /host/links` makes them): traded once, then gone from the address bar.
+    const made = (await (await server.api("/host/links", { method: "POST", json: { kind: "host" }, token: server.hostToken })).json()) as { code: string };
+    await page.goto(`${server.url}/dashboard.html#code=${made.code}`);
+    await expect.poll(() => card(page, "Lobby").count()).toBe(1);
+    expect(page.url()).toBe(`${server.url}/dashboard.html`);
+    const again = await fetch(`${server.url}/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: made.code }) });
+    expect(again.status).toBe(410);
+
+    // Nothing sideways at 320 px, with a room's keys open and a key minted.
+    const id = await createRoom(page, "A room with a rather long title for a small phone");
+    await mint(page, id, "a key with a long label too", "some-agent-name");
+    await page.screenshot({ path: new URL("dashboard-phone-320.png", SHOTS).pathname });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+
+    // A tap on confirm in the same instant the dialog opened (a double tap's second half) does nothing.
+    const deletes: string[] = [];
+    page.on("request", (r) => r.method() === "DELETE" && deletes.push(r.url()));
+    await page.evaluate((roomId) => {
+      const row = document.querySelector(`#keys-${roomId} li.key`)!;
+      (row.querySelector("button.btn-danger") as HTMLButtonElement).click();
+      (document.getElementById("confirm-ok") as HTMLButtonElement).click();
+    }, id);
+    expect(await page.locator("#confirm-dialog").isVisible()).toBe(true);
+    await page.locator("#confirm-cancel").click();
+    expect(await page.locator("#confirm-dialog").isVisible()).toBe(false);
+    expect(deletes).toEqual([]);
+    const keys = (await (await server.api(`/r/${id}/keys`, { token: server.hostToken })).json()) as { keys: { revoked: boolean }[] };
+    expect(keys.keys.map((k) => k.revoked)).toEqual([false]);
   });
 });
