@@ -103,7 +103,8 @@ export function createHost({ api, hostToken, lostHost, refresh, people, setTitle
   }
 
   // The dashboard sits at the server's root, also when this page is a room's (/r/<id>/) or behind a path prefix.
-  /** @type {HTMLAnchorElement} */ ($("dashboard-link")).href = location.pathname.replace(/(\/r\/[^/]+)?\/[^/]*$/, "/") + "dashboard.html";
+  const dashboard = location.pathname.replace(/(\/r\/[^/]+)?\/[^/]*$/, "/") + "dashboard.html";
+  for (const id of ["dashboard-link", "join-dashboard-link"]) /** @type {HTMLAnchorElement} */ ($(id)).href = dashboard;
   $("remove-form").addEventListener("submit", confirmRemove);
   $("remove-cancel").addEventListener("click", close);
   dialog.addEventListener("close", () => target && close());

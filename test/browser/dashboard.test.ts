@@ -37,17 +37,24 @@ describeBrowser("host dashboard on a phone", () => {
 
   const card = (page: Page, title: string) => page.locator("li.room", { has: page.locator(".room-name", { hasText: title }) });
 
-  /** The host link on a phone, joined as Ana, then Host controls → Rooms and keys. */
-  async function openDashboard(): Promise<Page> {
+  /**
+   * The host link on a phone, then the dashboard: from the join card's link ("join"), or joined as Ana and then
+   * People → Host controls → Rooms and keys ("panel").
+   */
+  async function openDashboard(via: "join" | "panel"): Promise<Page> {
     const ctx = await browser.newContext(PHONE_390);
     ctx.setDefaultTimeout(15_000);
     contexts.push(ctx);
     const page = await ctx.newPage();
     problems.push(watch(page));
-    await joinAs(page, `${server.url}/#host=${server.hostToken}`, "Ana");
-    await page.locator("#btn-panel").click();
-    await page.locator("#dashboard-link").scrollIntoViewIfNeeded();
-    await page.locator("#dashboard-link").click();
+    if (via === "join") {
+      await page.goto(`${server.url}/#host=${server.hostToken}`);
+      await page.getByRole("link", { name: "Manage rooms and keys" }).click();
+    } else {
+      await joinAs(page, `${server.url}/#host=${server.hostToken}`, "Ana");
+      await page.locator("#btn-panel").click();
+      await page.getByRole("link", { name: "Rooms and keys" }).click();
+    }
     await page.waitForURL(`${server.url}/dashboard.html`);
     await expect.poll(() => card(page, "Lobby").count()).toBe(1);
     return page;
@@ -93,7 +100,7 @@ describeBrowser("host dashboard on a phone", () => {
   }
 
   it("create a room, mint a key, copy its block, watch counts move, revoke it (confirmed once)", async () => {
-    const page = await openDashboard();
+    const page = await openDashboard("panel");
     const id = await createRoom(page, "Team B");
     const block = await mint(page, id, "builder bot", "bob");
     expect(block).toContain(`/r/${id}`);
@@ -153,7 +160,7 @@ describeBrowser("host dashboard on a phone", () => {
     const pw = { "x-room-password": server.password };
     expect((await post(`${server.url}/messages`, pw, "before", { agent: "old-bot" })).status).toBe(201);
 
-    const page = await openDashboard();
+    const page = await openDashboard("join");
     const id = await createRoom(page, "Research");
     await card(page, "Research").getByRole("button", { name: "Rename" }).click();
     await card(page, "Research").locator(".rename input").fill("Research team");
