@@ -29,6 +29,8 @@ export const commands = {
   mcp: load("mcp"),
   notify: load("notify"),
   status: load("status"),
+  id: load("id"),
+  verify: load("verify"),
 } as const;
 
 const DESCRIPTION = "ephemeral, password-protected chat rooms for AI agents and the humans behind them";

@@ -5,6 +5,7 @@ import { foldName } from "../protocol/names.js";
 import { cleanInline, indentContinuation } from "./clean.js";
 import type { Quiet } from "./converse.js";
 import type { Message } from "../protocol/types.js";
+import { keyTag } from "./known-agents.js";
 
 export interface FormatContext {
   /** Your name in the room: marks your own messages and mentions of you. */
@@ -26,7 +27,9 @@ export function formatMessage(m: Message, ctx: FormatContext = {}): string {
   const tags: string[] = [];
   if (m.kind !== "system") tags.push(cleanInline(m.kind, 10));
   if (m.kind !== "system" && m.verified === false) tags.push("unverified");
-  if (isMine(m, ctx.me)) tags.push("you");
+  const mine = isMine(m, ctx.me);
+  if (m.key && !mine) tags.push(keyTag(m)); // README "Known agents": the fingerprint, computed here from the key
+  if (mine) tags.push("you");
   else if (m.mentions?.length) {
     const key = ctx.me ? foldName(ctx.me) : undefined;
     if (key && m.mentions.some((n) => foldName(n) === key)) tags.push("@you");

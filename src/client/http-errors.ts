@@ -74,6 +74,7 @@ export function httpError(conn: Conn, res: Response, raw: string): CliError {
     case "NAME_BARRED":
       return new CliError(Exit.REMOVED, `${url}: ${sentence(message)} Stop using this room.`, code);
     case "NAME_TAKEN":
+    case "NAME_HELD": // held by another agent's key (README "Known agents")
       return new CliError(Exit.USAGE, `${sentence(message)}${suggestion ? ` Join with --name ${suggestion}` : ""}`, code);
     case "TOO_MANY_CONNECTIONS":
     case "SHUTTING_DOWN":

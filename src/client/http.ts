@@ -3,6 +3,7 @@
 import { httpError, notARoom, unreachable } from "./http-errors.js";
 import { CliError, Exit } from "./exit.js";
 import type { JoinAnswer, Message, MessagesAnswer, PostAnswer, RoomInfo } from "../protocol/types.js";
+import type { Signer } from "./signer.js";
 
 export interface Conn {
   /** Room URL without a trailing slash. */
@@ -15,6 +16,8 @@ export interface Conn {
   password?: string;
   /** Host token printed by `serve`: host actions only. */
   hostToken?: string;
+  /** Signs each sent message with this participant's key (README "Known agents"). */
+  signer?: Signer;
 }
 
 /** A batch of messages and where to continue (the wire's MessagesAnswer, messages checked). */
@@ -29,12 +32,15 @@ export function createClient(conn: Conn) {
     request<T>(conn, method, path, { body, timeoutMs, signal });
   return {
     conn,
-    /** `name` may be left out when joining with an invite key that carries one. */
-    join: (name: string | undefined, kind: "agent" | "human") => call<JoinAnswer>("POST", "/join", { name, kind }),
+    /** `name` may be left out when joining with an invite key that carries one; `extra`: e.g. a key proof. */
+    join: (name: string | undefined, kind: "agent" | "human", extra: Record<string, unknown> = {}) => call<JoinAnswer>("POST", "/join", { name, kind, ...extra }),
     leave: () => call<{ ok: true }>("POST", "/leave", {}),
-    /** `to`: a private message to that participant. */
-    send: (text: string, replyTo?: number, to?: string) =>
-      call<PostAnswer>("POST", "/messages", { text, ...(replyTo !== undefined && { replyTo }), ...(to !== undefined && { to }) }).then((r) => checkMessage(r?.message, conn.url)),
+    /** `to`: a private message to that participant. Signed when the connection has a signer (README "Known agents"). */
+    send: async (text: string, replyTo?: number, to?: string) => {
+      const body = { text, ...(replyTo !== undefined && { replyTo }), ...(to !== undefined && { to }) };
+      const r = await call<PostAnswer>("POST", "/messages", conn.signer ? await conn.signer(body) : body);
+      return checkMessage(r?.message, conn.url);
+    },
     /** after undefined: the last `limit` messages of the room. */
     messages: (after: number | undefined, limit?: number) =>
       call<Slice>("GET", `/messages?${qs({ after, limit })}`).then((r) => checkSlice(r, conn.url)),
@@ -92,7 +98,7 @@ export async function request<T>(
   opts: { body?: unknown; timeoutMs?: number; text?: boolean; signal?: AbortSignal } = {},
 ): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
-  const headers: Record<string, string> = { ...authHeaders(conn, path === "/join"), accept: opts.text ? "text/plain" : "application/json" };
+  const headers: Record<string, string> = { ...authHeaders(conn, path === "/join" || path === "/challenge"), accept: opts.text ? "text/plain" : "application/json" };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   let res: Response;
   let raw: string;

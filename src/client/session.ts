@@ -7,6 +7,8 @@ import { currentOwner, ownerAlive, sameOwner } from "./owner.js";
 import { foldName } from "../protocol/names.js";
 import { listHosts, listSessions, saveSession, type HostRecord, type Session } from "./state.js";
 import { roomUrl, serverOf } from "./rooms.js";
+import { ensureIdentity, loadIdentity } from "./identity.js";
+import { identityWanted, messageSigner, proveKey } from "./signer.js";
 
 export interface Target {
   /** The room's URL: the server's, plus /r/<id> (from --room or the URL itself) for a room other than its first. */
@@ -73,7 +75,13 @@ export function roomConn(t: Target): { conn: Conn; session?: Session } {
   return { conn: { url, password } };
 }
 
-export const sessionConn = (s: Session): Conn => ({ url: s.url, token: s.token, password: s.password });
+export function sessionConn(s: Session): Conn {
+  const conn: Conn = { url: s.url, token: s.token, password: s.password };
+  // Joined with an agent key: sign with it. If its file is gone, send unsigned and let the room say why it refuses.
+  const identity = s.publicKey && s.roomId ? loadIdentity(s.name) : undefined;
+  if (identity && identity.key === s.publicKey) conn.signer = messageSigner(conn, s.roomId!, s.name, identity);
+  return conn;
+}
 
 /**
  * Run `fn` as the saved identity. When the room no longer knows the token (it restarted with the same password, or
@@ -123,6 +131,8 @@ async function joinOnce(o: {
   token?: null;
   /** Join a name another live agent process on this machine holds, sharing its session. */
   share?: boolean;
+  /** false: join without a key proof. @default identityWanted() (README "Known agents") */
+  identity?: boolean;
 }): Promise<{ session: Session; answer: JoinAnswer; room: RoomInfo }> {
   const saved = listSessions().find((s) => s.url === o.url && (o.name === undefined ? o.key !== undefined && s.key === o.key : foldName(s.name) === foldName(o.name)));
   if (saved) checkOwner(saved, o.share);
@@ -134,8 +144,12 @@ async function joinOnce(o: {
   const conn: Conn = { url: o.url, password, key, token: o.token === null ? undefined : saved?.token };
   let answer: JoinAnswer;
   let room: RoomInfo;
+  let proven: Awaited<ReturnType<typeof proveKey>>;
   try {
-    answer = await createClient(conn).join(o.name, o.kind);
+    // This machine's key for the name (made on first use) proves who joins: README "Known agents".
+    // (A join with an invite key and no --name proves nothing: the name to sign for is the key's, not known here.)
+    if (o.name !== undefined && (o.identity ?? identityWanted())) proven = await proveKey(conn, o.name, ensureIdentity(o.name).identity);
+    answer = await createClient(conn).join(o.name, o.kind, proven ? { identity: proven.proof } : {});
     room = await createClient({ url: o.url, token: answer.token }).room();
   } catch (err) {
     // A token from an earlier room at this URL, and no password to fall back on.
@@ -158,6 +172,7 @@ async function joinOnce(o: {
     // The agent that joined owns the name here; a sharer leaves the owner as it was.
     owner: o.share && saved?.owner && ownerAlive(saved.owner) ? saved.owner : currentOwner(),
   };
+  if (proven && answer.participant.fingerprint) Object.assign(session, { roomId: proven.roomId, publicKey: proven.proof.key, fingerprint: answer.participant.fingerprint });
   saveSession(session);
   return { session, answer, room };
 }

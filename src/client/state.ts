@@ -32,6 +32,10 @@ export interface Session {
   joinedAt: string;
   /** The agent process that joined (client/owner.ts): another live one must not share this identity unasked. */
   owner?: { pid: number; start?: string };
+  /** The room's id and the key this name proved there (README "Known agents"); absent for a join without a key. */
+  roomId?: string;
+  publicKey?: string;
+  fingerprint?: string;
 }
 
 export interface HostRecord {

@@ -30,6 +30,8 @@ export interface HostOptions {
   loopGuard?: number;
   maxConnections?: number;
   authFailPerMinute?: number;
+  /** Joins need a key proof, messages a signature (README "Known agents"). */
+  requireIdentity?: boolean;
   maxRooms?: number;
   maxMembers?: number;
   maxKeys?: number;
@@ -60,6 +62,7 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       loopGuard: o.loopGuard,
       maxConnections: o.maxConnections,
       authFailPerMinute: o.authFailPerMinute,
+      requireIdentity: o.requireIdentity,
       maxRooms: o.maxRooms,
       maxMembers: o.maxMembers,
       maxKeys: o.maxKeys,

@@ -21,6 +21,16 @@ export interface Message {
   /** Only on kind "human": true when the host vouched for this human (host token, a human link, a human key);
    * false when "human" is the sender's own claim. */
   vouched?: boolean;
+  /** Signed messages (README "Known agents"): the sender's key, its fingerprint, and what the signature covers. */
+  key?: string;
+  fingerprint?: string;
+  sig?: string;
+  nonce?: string;
+  sentAt?: string;
+  prev?: string;
+  prevId?: number;
+  /** The room's hash chain up to and including this message. */
+  hash?: string;
 }
 
 export type Via = "stream" | "poll" | "http" | "ws";
@@ -37,6 +47,9 @@ export interface ParticipantInfo {
   host?: boolean;
   /** Only on kind "human": whether the host vouched for it (see Message.vouched). */
   vouched?: boolean;
+  /** The key this participant proved at join, if any (README "Known agents"). */
+  fingerprint: string | null;
+  key: string | null;
 }
 
 /** Limits and behaviour of one room; each is a `serve` flag. */
@@ -76,6 +89,8 @@ export interface RoomOptions {
   maxBatchBytes: number;
   /** The room's clock (presence, name holds, rate limits, expiry, notices); tests inject their own. @default Date.now */
   now: () => number;
+  /** Joins need a key proof and messages a signature (README "Known agents"). @default false */
+  requireIdentity: boolean;
 }
 
 export const defaultRoomOptions: RoomOptions = {
@@ -96,6 +111,7 @@ export const defaultRoomOptions: RoomOptions = {
   maxBatch: 1000,
   maxBatchBytes: 1024 * 1024,
   now: () => Date.now(),
+  requireIdentity: false,
 };
 
 // --- answers of the HTTP API, as both sides see them ---
@@ -115,13 +131,13 @@ export interface MessagesAnswer {
 export interface JoinAnswer {
   ok?: true;
   token: string;
-  participant: { name: string; kind: Exclude<Kind, "system"> };
+  participant: { name: string; kind: Exclude<Kind, "system">; fingerprint?: string };
   /** The room's last message id at join: poll with `after=` this for what comes next. */
   cursor?: number;
   next: number;
   /** The last few messages before you joined, oldest first (context; not needed to follow along). */
   messages?: Message[];
-  room: { title: string; startedAt?: string };
+  room: { title: string; startedAt?: string; id?: string };
 }
 
 /** `POST /messages` (201). */
@@ -142,6 +158,11 @@ export interface RoomInfo {
   oldestId: number;
   paused: null | "host" | "loop";
   limits: Record<string, number>;
+  /** The room's id: what signatures are bound to (README "Known agents"). */
+  id?: string;
+  /** The chain hash before the oldest kept message; "" when that is the first; null when forgotten. */
+  chainStart?: string | null;
+  requireIdentity?: boolean;
 }
 
 /** Every error answer. */

@@ -6,7 +6,7 @@ import type { Message, ParticipantInfo } from "./types.js";
 /** Client → server. `join` must be the first frame. */
 export type ClientFrame =
   | { type: "join"; password?: string; key?: string; token?: string; name?: string; kind?: "agent" | "human"; after?: number }
-  | { type: "send"; text: string; to?: string; replyTo?: number; ref?: string | number }
+  | { type: "send"; text: string; to?: string; replyTo?: number; ref?: string | number; signed?: Record<string, unknown> }
   | { type: "ping" }
   | { type: "pong" };
 

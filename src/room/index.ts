@@ -10,6 +10,8 @@ import { findMentions } from "./mentions.js";
 import { createNotices } from "./notices.js";
 import { createParticipants, hashToken, type JoinAs, type Participant, type SharedParticipant } from "./participants.js";
 import { createPrivateIndex } from "./visibility.js";
+import { createRoomIdentity, type ProvenKey } from "./identity.js";
+import { fingerprint, type MessageSignature } from "../protocol/signing.js";
 
 export type { Participant } from "./participants.js";
 export { visibleTo } from "./visibility.js";
@@ -44,11 +46,12 @@ const BAD_TEXT_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 /** Most participants one GET /room lists; the rest are paged with ?offset=. */
 export const MAX_PARTICIPANTS_LISTED = 200;
 
-export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog) {
+export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {}, log?: MessageLog) {
   const options: RoomOptions = { ...defaultRoomOptions, ...partial };
   const { now } = options;
   const startedAt = new Date(now()).toISOString();
   const history = createHistory(options.history, options.historyBytes);
+  const identity = createRoomIdentity({ roomId: partial.id, capacity: options.history, requireIdentity: options.requireIdentity, now });
   const share = log?.shareToken?.bind(log);
   const participants = createParticipants({
     ...options,
@@ -68,7 +71,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
   const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
   const writes = new Set<Promise<unknown>>(); // appends the log has not confirmed yet (a log only)
 
-  function append(fields: Omit<Message, "id" | "timestamp">): Message {
+  function append(fields: Omit<Message, "id" | "timestamp">, signed?: MessageSignature): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
     if (notices.pending) notices.flush();
     const msg: Message = { id: history.lastId + 1, agent: fields.agent, text: fields.text, timestamp: new Date(now()).toISOString(), kind: fields.kind };
@@ -78,6 +81,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
     if (fields.vouched !== undefined) msg.vouched = fields.vouched;
     if (fields.host) msg.host = true;
     if (fields.to !== undefined) msg.to = fields.to;
+    if (signed) Object.assign(msg, { key: signed.key, fingerprint: fingerprint(signed.key), sig: signed.sig, nonce: signed.nonce, sentAt: signed.sentAt, prev: signed.prev, prevId: signed.prevId });
     if (log) {
       // The log assigns the id: `msg` is completed when it answers (routes await room.flush() before replying), and
       // the message reaches the history and the listeners through ingest(), like everyone else's.
@@ -87,8 +91,20 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
       void w.catch(() => {}).finally(() => writes.delete(w));
       return msg;
     }
+    link(msg);
     deliver(msg, JSON.stringify(msg));
     return msg;
+  }
+
+  /**
+   * The hash chain (README "Known agents"), once the id is known and every other field is set; private messages stay
+   * out of it, so every reader's transcript holds the whole chain. (serve --redis: each instance links what it
+   * ingests, in id order.)
+   */
+  function link(msg: Message): boolean {
+    const hash = identity.link(msg);
+    if (hash !== undefined) msg.hash = hash;
+    return hash !== undefined;
   }
 
   function deliver(msg: Message, json: string) {
@@ -139,12 +155,13 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
     /** A stored message from the log, in id order: into the history, then to the listeners. `history.restart` first
      * when the log no longer has the messages before it. */
     ingest(msg: Message, json: string) {
-      deliver(msg, json);
+      deliver(msg, link(msg) ? JSON.stringify(msg) : json);
     },
     history,
     participants,
     /** Private messages in the history: filter every slice a reader gets through `privates.filter`. */
     privates,
+    identity,
     get title() {
       return title;
     },
@@ -162,8 +179,9 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
     },
 
     /** `to`: a private message to that joined participant (TOKEN_REQUIRED, UNKNOWN_RECIPIENT otherwise).
+     * `signed`: the request's signature fields (sig, nonce, sentAt, prev, prevId), checked here (README "Known agents").
      * `origin`: the credential and address the transport saw (rate limits); absent for in-process callers. */
-    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string } = {}, origin?: Origin): Message {
+    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string; signed?: Record<string, unknown> } = {}, origin?: Origin): Message {
       // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
       const text = checkText(rawText);
       const human = "participant" in sender && speaksAsHuman(sender.participant);
@@ -180,6 +198,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
       }
       if (!("participant" in sender)) participants.checkAvailable(sender.name);
       const to = extra.to === undefined ? undefined : recipient(sender, extra.to);
+      // A private message's signature covers the recipient as the room names it (README "Known agents").
+      const signature = identity.checkPost("participant" in sender ? sender.participant : undefined, text, extra.signed, extra.replyTo, to);
       const limited = limits.post("participant" in sender ? sender.participant.key : undefined, origin, "participant" in sender ? undefined : foldName(sender.name));
       if (limited.wait) {
         throw new RoomError(
@@ -208,7 +228,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
         vouched: p.kind === "human" ? p.vouched : undefined,
         host: p.host,
         to,
-      });
+      }, signature);
+      if (signature) identity.commit(msg.fingerprint!, signature);
       if (human) {
         agentRun = 0;
         if (paused === "loop") {
@@ -224,12 +245,17 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
       return msg;
     },
 
-    /** Register a participant. `as` is a kind (a claim) or {kind, vouched, host}; `origin` feeds the join limits. */
-    join(name: string, as: Participant["kind"] | JoinAs, ownToken?: string, origin?: Origin) {
+    /** Register a participant. `as` is a kind (a claim) or {kind, vouched, host}; `origin` feeds the join limits;
+     * `proven`: the key a join proof showed (identity.checkJoinProof), without which --require-identity refuses. */
+    join(name: string, as: Participant["kind"] | JoinAs, ownToken?: string, origin?: Origin, proven?: ProvenKey) {
       const joinAs: JoinAs = typeof as === "string" ? { kind: as } : as;
+      if (!proven) {
+        const mine = ownToken ? participants.lookupToken(ownToken) : undefined;
+        if (!(mine && "participant" in mine && mine.participant.identity)) identity.checkUnproven(!!joinAs.host);
+      }
       const wait = limits.join(origin);
       if (wait) throw new RoomError("RATE_LIMITED", `Too many joins (limit ${options.joinLimit}/min per address and per key, ${options.joinLimit * 10}/min for the room); retry in ${wait} s.`, { retryAfter: wait });
-      const r = participants.join(name, joinAs, ownToken);
+      const r = participants.join(name, joinAs, ownToken, proven);
       // (Whether a "human" is vouched for shows in GET /room and on its messages; the notice keeps its old words.)
       if (r.isNew) notices.add({ name, what: `joined (${joinAs.kind})` });
       return r;
@@ -305,6 +331,7 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
       return {
         title,
         startedAt,
+        requireIdentity: options.requireIdentity,
         participants: shown,
         participantCount: list.length,
         ...(offset + shown.length < list.length ? { participantsMore: true, participantsNext: offset + shown.length } : {}),
@@ -312,6 +339,8 @@ export function createRoom(partial: Partial<RoomOptions> = {}, log?: MessageLog)
         lastId: history.lastId,
         oldestId: history.oldestId,
         paused,
+        // The chain hash before the oldest kept message: where a transcript's chain starts (README "Known agents").
+        chainStart: identity.hashAt(history.oldestId - 1) ?? null,
         barred: participants.barredNames(),
         limits: {
           history: options.history,

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { RoomError } from "../protocol/errors.js";
 import { checkScript, foldName } from "../protocol/names.js";
 import type { Kind, ParticipantInfo, Via } from "../protocol/types.js";
+import type { ProvenKey } from "./identity.js";
 
 export interface Participant {
   name: string;
@@ -22,6 +23,8 @@ export interface Participant {
   connections: number;
   /** Joined with the host credential: shown with a HOST badge, and the host may continue under it on another device. */
   host?: boolean;
+  /** The Ed25519 key this participant proved at join (README "Known agents"). */
+  identity?: ProvenKey;
 }
 
 export type TokenLookup = { participant: Participant } | { removed: string } | undefined;
@@ -66,6 +69,8 @@ export function createParticipants(opts: ParticipantOptions) {
   /** Barred names by folded key, with the name as the host removed it (for the host's "let back in" list). */
   const barred = new Map<string, string>();
   const { now } = opts;
+  /** Names first claimed with a key: held by that key for the room's life, whoever is online. */
+  const keyHolds = new Map<string, ProvenKey>();
 
   const online = (p: Participant, t = now()) => p.connections > 0 || t - p.lastSeen < opts.presenceGraceMs;
   // A name is held while its token holder is around; after a long silence someone else may take it.
@@ -105,16 +110,24 @@ export function createParticipants(opts: ParticipantOptions) {
     for (let n = 2; ; n++) {
       const candidate = `${base}-${n}`;
       const p = byKey.get(foldName(candidate));
-      if (!barred.has(foldName(candidate)) && (!p || !held(p))) return candidate;
+      if (!barred.has(foldName(candidate)) && !keyHolds.has(foldName(candidate)) && (!p || !held(p))) return candidate;
     }
   }
 
-  function refuseIfUnavailable(name: string, key: string, how: string) {
+  function refuseIfUnavailable(name: string, key: string, how: string, proven?: ProvenKey) {
     if (barred.has(key)) throw new RoomError("NAME_BARRED", `The host removed "${name}" from this room; it cannot be used again here.`);
+    const hold = keyHolds.get(key);
+    const holder = !!hold && hold.key === proven?.key; // the key that holds the name may always come back
     const p = byKey.get(key);
-    if (p && held(p)) {
+    if (p && held(p) && !holder) {
       const suggestion = suggest(name);
       throw new RoomError("NAME_TAKEN", `"${p.name}" is taken by a joined participant; ${how || "pick another name"}, e.g. "${suggestion}".`, {
+        extra: { suggestion },
+      });
+    }
+    if (hold && !holder) {
+      const suggestion = suggest(name);
+      throw new RoomError("NAME_HELD", `"${name}" is held in this room by the key ${hold.fingerprint}; only that key can use it. Pick another name, e.g. "${suggestion}".`, {
         extra: { suggestion },
       });
     }
@@ -136,10 +149,10 @@ export function createParticipants(opts: ParticipantOptions) {
     },
 
     /** Register `name` with a fresh token (or return the caller's own participant when it sends its token). */
-    join(name: string, as: JoinAs, ownToken?: string): { participant: Participant; token: string; isNew: boolean } {
+    join(name: string, as: JoinAs, ownToken?: string, proven?: ProvenKey): { participant: Participant; token: string; isNew: boolean } {
       const key = foldName(name);
       const heldByHost = byKey.get(key);
-      if (as.host && heldByHost?.host && heldByHost.tokenHash && !barred.has(key)) {
+      if (as.host && heldByHost?.host && heldByHost.tokenHash && !barred.has(key) && (!proven || !heldByHost.identity || heldByHost.identity.key === proven.key)) {
         // The host on a second device continues as the same participant: one more token for it, the first kept.
         const token = newToken();
         byToken.set(hashToken(token), heldByHost);
@@ -149,7 +162,10 @@ export function createParticipants(opts: ParticipantOptions) {
       }
       if (ownToken) {
         const mine = byToken.get(hashToken(ownToken));
-        if (mine && mine.key === key) {
+        // A key shown now must be the one this participant already holds, or its first (then it holds the name).
+        const keyOk = !proven || (mine?.identity ? mine.identity.key === proven.key : !keyHolds.has(key));
+        if (mine && mine.key === key && keyOk) {
+          if (proven && !mine.identity) keyHolds.set(key, (mine.identity = proven));
           mine.lastSeen = now();
           mine.kind = as.kind;
           // A vouched human stays vouched; re-joining cannot make a claim into a vouch.
@@ -157,7 +173,7 @@ export function createParticipants(opts: ParticipantOptions) {
           return { participant: mine, token: ownToken, isNew: false };
         }
       }
-      const existing = refuseIfUnavailable(name, key, "");
+      const existing = refuseIfUnavailable(name, key, "", proven);
       checkScript(name);
       if (existing) forget(existing);
       else if (byKey.size >= opts.maxParticipants) makeRoom();
@@ -173,6 +189,7 @@ export function createParticipants(opts: ParticipantOptions) {
         connections: 0,
       };
       if (as.host) participant.host = true;
+      if (proven) keyHolds.set(key, (participant.identity = proven));
       byKey.set(key, participant);
       byToken.set(participant.tokenHash!, participant);
       opts.onToken?.(participant.tokenHash!, participant);
@@ -285,6 +302,8 @@ export function createParticipants(opts: ParticipantOptions) {
         via: p.via,
         verified: !!p.tokenHash,
         connections: p.connections,
+        fingerprint: p.identity?.fingerprint ?? null,
+        key: p.identity?.key ?? null,
       };
       if (p.kind === "human") info.vouched = p.vouched;
       if (p.host) info.host = true;

@@ -91,7 +91,7 @@ export function createRooms(partial: Partial<RoomsOptions> & { password: string;
     const hosted: HostedRoom = {
       id,
       // The members cap is the room's own (src/room/participants.ts), which lets the expired and long-gone go first.
-      room: createRoom({ ...o, title: spec.title, maxParticipants: o.maxMembers }, o.logs?.(id)),
+      room: createRoom({ ...o, title: spec.title, maxParticipants: o.maxMembers, id }, o.logs?.(id)), // id: what signatures are bound to (README "Known agents")
       isDefault,
       createdAt: new Date(now()).toISOString(),
       keysOnly: !!spec.keysOnly,

@@ -23,6 +23,8 @@ export interface InviteKey {
   /** ms since the epoch; null: never. */
   expiresAt: number | null;
   revoked: boolean;
+  /** Pinned to this agent key's fingerprint: a join must prove that key (README "Known agents"). */
+  fingerprint: string | null;
   /** SHA-256 (hex) of every participant token minted from this key. */
   tokens: Set<string>;
 }
@@ -41,6 +43,7 @@ export interface KeyInfo {
   expiresAt: string | null;
   expired: boolean;
   revoked: boolean;
+  fingerprint: string | null;
 }
 
 export interface MintSpec {
@@ -50,6 +53,8 @@ export interface MintSpec {
   uses?: number;
   /** Seconds from now. */
   expiresIn?: number;
+  /** Only the agent with this key fingerprint may join with it. */
+  fingerprint?: string;
 }
 
 export const KEY_PREFIX = "ak_";
@@ -88,6 +93,7 @@ export function createKeys(o: { max: number; now: () => number }) {
         createdAt: new Date(now).toISOString(),
         expiresAt: spec.expiresIn === undefined ? null : now + spec.expiresIn * 1000,
         revoked: false,
+        fingerprint: spec.fingerprint ?? null,
         tokens: new Set(),
       };
       byId.set(keyId, key);
@@ -152,6 +158,7 @@ export function createKeys(o: { max: number; now: () => number }) {
         expiresAt: k.expiresAt === null ? null : new Date(k.expiresAt).toISOString(),
         expired: expired(k),
         revoked: k.revoked,
+        fingerprint: k.fingerprint,
       }));
     },
   };

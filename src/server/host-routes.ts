@@ -87,6 +87,8 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
   ];
 }
 
+const FINGERPRINT_RE = /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/;
+
 function mintSpec(body: Record<string, unknown>): MintSpec {
   const label = body.label;
   if (typeof label !== "string" || !label.trim() || [...label].length > 80 || /\p{Cc}/u.test(label)) {
@@ -108,6 +110,13 @@ function mintSpec(body: Record<string, unknown>): MintSpec {
       throw new RoomError("BAD_FIELD", `"expiresIn" must be a number of seconds from 1 to ${MAX_EXPIRES_IN}.`);
     }
     spec.expiresIn = s;
+  }
+  if (body.fingerprint !== undefined && body.fingerprint !== null) {
+    // README "Known agents": the 4 groups `agent-chat id` prints.
+    if (typeof body.fingerprint !== "string" || !FINGERPRINT_RE.test(body.fingerprint.trim().toLowerCase())) {
+      throw new RoomError("BAD_FIELD", `"fingerprint" must be an agent key's fingerprint as \`agent-chat id\` prints it, e.g. "7kqm-2x9d-h3ta-8e1v".`);
+    }
+    spec.fingerprint = body.fingerprint.trim().toLowerCase();
   }
   return spec;
 }

@@ -5,6 +5,7 @@ import type { Origin, Participant } from "../room/index.js";
 import type { HostedRoom } from "../rooms/index.js";
 import type { InviteKey } from "../rooms/keys.js";
 import type { RouteDeps } from "./routes.js";
+import type { ProvenKey } from "../room/identity.js";
 
 /** The participant a key was last joined as, while one of the key's tokens still holds that name. */
 export function keyParticipant(hosted: HostedRoom, key: InviteKey): Participant | undefined {
@@ -24,6 +25,8 @@ export function claimKey(
   rawName: unknown,
   rawKind: unknown,
   origin?: Origin,
+  /** The key a join proof in the same request shows, for the name (README "Known agents"). */
+  proof: (name: string) => ProvenKey | undefined = () => undefined,
 ): { token: string; participant: Participant } {
   hosted.keys.checkJoin(key);
   if (key.name === null && rawName === undefined) {
@@ -31,11 +34,15 @@ export function claimKey(
   }
   const name = key.name ?? checkName(rawName);
   const kind = key.kind ?? (rawKind === "human" ? "human" : rawKind === undefined || rawKind === "agent" ? "agent" : badKind());
+  const proven = proof(name);
+  if (key.fingerprint && proven?.fingerprint !== key.fingerprint) {
+    throw new RoomError("BAD_PROOF", `This invite key is pinned to the agent key ${key.fingerprint}: join with that key's proof (agent-chat join does it).`);
+  }
   const current = keyParticipant(hosted, key);
   if (current) hosted.room.participants.leave(current);
   else d.rooms.checkRoomFor(hosted, name);
   // A key the host minted as "human" vouches for its holder; a kind the holder picks is only a claim.
-  const r = hosted.room.join(name, { kind, vouched: key.kind === "human" }, undefined, origin);
+  const r = hosted.room.join(name, { kind, vouched: key.kind === "human" }, undefined, origin, proven);
   hosted.keys.recordJoin(key, r.participant.name, kind, r.participant.tokenHash!);
   return r;
 }

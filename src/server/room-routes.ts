@@ -14,6 +14,7 @@ import { hostOnly, type Ctx, type RouteDef, type RouteDeps } from "./routes.js";
 import { claimKey } from "./keys.js";
 import { cutSlice, filterSlice, pollFilter, recentJson, unreadBefore } from "./cursor.js";
 import { generatePassword } from "../host/password.js";
+import { joinProof, signedFields } from "./identity.js";
 
 const POLL_MAX_S = 90;
 /** A link code's life when the host does not say (a day: the host may open its link later). */
@@ -87,26 +88,35 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
   return [
     route("GET", "/health", ({ send }) => send(200, '{"status":"ok"}'), { auth: false, head: true }),
 
+    // A single-use challenge for a join with a key proof (README "Known agents").
+    route("POST", "/challenge", async (c) => {
+      const body = await readJsonObject(c.req, d.maxBodyBytes);
+      const room = c.hosted.room;
+      c.json(201, { ...room.identity.issueChallenge(checkName(body.name)), room: room.identity.roomId });
+    }),
+
     route("POST", "/join", async (c) => {
       const { hosted, caller } = c;
       const room = hosted.room;
       const body = await readJsonObject(c.req, d.maxBodyBytes);
+      const proof = (name: string) => joinProof(room, c.req, name, body, d.inviteUrl(), c.base);
       let r: { token: string; participant: Participant };
       if (caller.key && caller.keySecret) {
-        r = claimKey(d, hosted, caller.key, body.name, body.kind, caller.origin);
+        r = claimKey(d, hosted, caller.key, body.name, body.kind, caller.origin, proof);
       } else {
         const name = checkName(body.name);
         const kind = kindOf(body.kind);
         d.rooms.checkRoomFor(hosted, name);
         // "human" is a claim unless the host stands behind it: its own token, or a human link's session.
-        r = room.join(name, { kind, vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin);
+        r = room.join(name, { kind, vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin, proof(name));
       }
       await room.flush(); // serve --redis: the "joined" line is stored (and in this instance's history) first
       // `cursor` is where the first poll starts; the last few messages come along as context (the curl path).
+      const fp = r.participant.identity?.fingerprint;
       const head = JSON.stringify({
         ok: true,
         token: r.token,
-        participant: { name: r.participant.name, kind: r.participant.kind },
+        participant: { name: r.participant.name, kind: r.participant.kind, ...(fp && { fingerprint: fp }) },
         cursor: room.history.lastId,
         next: room.history.lastId,
         room: { id: hosted.id, title: room.title, startedAt: room.startedAt },
@@ -128,7 +138,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const to = body.to === undefined || body.to === null ? undefined : checkName(body.to, "to");
       const after = intParam(c.query.get("after"), "after");
       const sender = senderOf(c, body);
-      const message = c.hosted.room.post(sender, body.text, { replyTo, to }, c.caller.origin);
+      const message = c.hosted.room.post(sender, body.text, { replyTo, to, signed: signedFields(body) }, c.caller.origin);
       await c.hosted.room.flush(); // serve --redis: 201 only once Redis stored it (and gave it its id)
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).

@@ -145,7 +145,7 @@ describe("who, invite, listen, leave", () => {
     expect(r.code).toBe(0);
     const [head, ...rows] = r.stdout.trim().split("\n");
     expect(head).toMatch(/^"CLI room": \d+ participants, \d+ online · \d+ messages$/);
-    expect(rows.find((l) => l.includes("alice-bot"))).toMatch(/^ {2}alice-bot +agent {2}online {3}via \w+ +seen \d+ s ago {2}\[you\]$/);
+    expect(rows.find((l) => l.includes("alice-bot"))).toMatch(/^ {2}alice-bot +agent {2}online {3}via \w+ +seen \d+ s ago {2}\[key [0-9a-z]{4}(-[0-9a-z]{4}){3}, you\]$/);
     expect(rows.find((l) => l.includes("carol"))).toContain("[password only]");
     const json = await cli(["who", "--json"]);
     expect(JSON.parse(json.stdout)).toMatchObject({ title: "CLI room", participants: expect.any(Array) });

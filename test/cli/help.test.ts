@@ -43,6 +43,8 @@ describe("--help", () => {
         mcp       run a stdio MCP server (tools: join, send, read, wait, who) for Claude Code and other MCP clients
         notify    unread messages and @mentions since your last read, without marking them read (for prompts, hooks, status lines)
         status    check the room connection and your credentials, and say exactly what is wrong
+        id        show, export or import this machine's key for an agent name (its fingerprint identifies you in every room)
+        verify    check a transcript's signatures and order offline: per message signed, unsigned or tampered
 
       Flags:
         -h, --help  Show this help
@@ -87,6 +89,7 @@ describe("--help", () => {
         --max-keys <n>                Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)
         --redis <url>                 Keep rooms in Redis, shared by every instance given the same URL, e.g. --redis redis://127.0.0.1:6379 (default: $AGENT_CHAT_REDIS, else in memory)
         --public-url <url>            The URL people reach this server by (a load balancer in front), named by the invite, e.g. --public-url https://chat.example.org (default: $AGENT_CHAT_PUBLIC_URL, else the tunnel's, LAN or local URL)
+        --require-identity            Admit only agents with a key: joins prove one, every message is signed, e.g. --require-identity (README "Known agents")
         --qr                          Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never
         --json                        Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json
         --detach                      Run the room in the background, print its details and exit; stop it with agent-chat stop, e.g. --detach
@@ -196,6 +199,7 @@ describe("--help", () => {
         --peek                       Do not mark them read, e.g. --peek
         --last <n>                   The last N messages of the room, read or not (yours included), e.g. --last 20
         --limit <n>                  At most N messages per read, e.g. --limit 20 (default 100)
+        --transcript                 Print the room's whole history as one verifiable JSON transcript (cursor unchanged), e.g. --transcript > t.json
         -h, --help                   Show this help
 
       Examples:
@@ -203,6 +207,7 @@ describe("--help", () => {
         agent-chat read --peek
         agent-chat read --last 20
         agent-chat read --name alice-bot --json
+        agent-chat read --transcript > t.json   # then: agent-chat verify t.json
       "
     `);
   });

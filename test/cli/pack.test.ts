@@ -55,7 +55,7 @@ describe("npm pack → npm install → agent-chat", () => {
       expect((await cli(["send", "--name", "packed-a", "hello from the tarball"])).code).toBe(0);
       const w = await waiting;
       expect(w.code).toBe(0);
-      expect(w.stdout).toMatch(/^1 new message .*\n#\d+ \d\d:\d\d:\d\d packed-a \(agent\): hello from the tarball\n$/);
+      expect(w.stdout).toMatch(/^1 new message .*\n#\d+ \d\d:\d\d:\d\d packed-a \(agent, key [0-9a-z]{4}(-[0-9a-z]{4}){3}\): hello from the tarball\n$/);
     } finally {
       serve.kill("SIGTERM");
       expect((await serve.exited).code).toBe(0);

@@ -21,7 +21,7 @@ export default command({
     const width = Math.max(4, ...ps.map((p) => p.name.length));
     for (const p of ps) {
       const state = `${p.online ? "online " : "offline"}  ${`via ${p.via ?? "-"}`.padEnd(10)}  ${p.connections ? "connected now" : `seen ${ago(p.lastSeen)}`}`;
-      const tags = [p.verified ? "" : "password only", session && foldName(session.name) === foldName(p.name) ? "you" : ""].filter(Boolean);
+      const tags = [p.fingerprint ? `key ${cleanInline(p.fingerprint, 19)}` : "", p.verified ? "" : "password only", session && foldName(session.name) === foldName(p.name) ? "you" : ""].filter(Boolean);
       lines.push(`  ${p.name.padEnd(width)}  ${p.kind.padEnd(5)}  ${state}${tags.length ? `  [${tags.join(", ")}]` : ""}`);
     }
     return out(lines.join("\n"));

@@ -2,6 +2,7 @@
 // hub works on typed values; server frames that every socket gets are built once as a Buffer.
 import { RoomError } from "../../protocol/errors.js";
 import type { ClientFrame, ServerFrame, WsOnlyCode } from "../../protocol/ws.js";
+import { signedFields } from "../identity.js";
 
 /** A frame the client got wrong in a way only a socket can (the rest are RoomErrors with HTTP codes). */
 export class FrameError extends Error {
@@ -43,7 +44,8 @@ export function parseFrame(text: string): ClientFrame & { ref?: string | number 
       const ref = refOf(f.ref);
       const replyTo = f.replyTo === undefined ? undefined : Number(f.replyTo);
       if (replyTo !== undefined && !Number.isSafeInteger(replyTo)) throw withRef(new RoomError("BAD_FIELD", `"replyTo" must be a message id.`), ref);
-      return { type: "send", text: f.text as string, to: optString(f, "to", ref), replyTo, ref };
+      // A signed send carries sig, nonce, sentAt, prev, prevId as POST /messages does (README "Known agents").
+      return { type: "send", text: f.text as string, to: optString(f, "to", ref), replyTo, ref, ...(f.sig !== undefined && { signed: signedFields(f) }) };
     }
     default:
       throw new FrameError("BAD_FRAME", `Unknown frame type ${JSON.stringify(String(f.type)).slice(0, 60)}: use join, send, ping or pong.`);

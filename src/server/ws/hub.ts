@@ -247,7 +247,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
             throw new RoomError("UNAUTHORIZED", `"${c.participant.name}" is no longer joined here (it left, or joined again elsewhere): open a new socket and join.`);
           }
           const to = f.to === undefined ? undefined : checkName(f.to, "to");
-          const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo, to });
+          const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo, to, signed: f.signed });
           const sent = () => write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
           if (!room.logged) return void sent();
           // serve --redis: `sent` once Redis stored it (the id is Redis's).
