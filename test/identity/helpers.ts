@@ -30,15 +30,15 @@ export async function joinWithKey(room: TestRoom, name: string, kp: KeyPair, kin
 
 /** The newest message's chain position, as a client signs it. */
 export async function lastHash(room: TestRoom, token: string): Promise<{ prev: string; prevId: number }> {
-  const { messages } = (await (await room.api("/messages?limit=1", { token })).json()) as { messages: Message[] };
-  const m = messages.at(-1);
+  const { messages } = (await (await room.api("/messages?limit=20", { token })).json()) as { messages: Message[] };
+  const m = messages.filter((x) => x.hash).at(-1);
   return { prev: m?.hash ?? "", prevId: m?.id ?? 0 };
 }
 
-export async function signedBody(room: TestRoom, token: string, kp: KeyPair, o: { roomId: string; name: string; text: string; replyTo?: number; sentAt?: string; nonce?: string }) {
+export async function signedBody(room: TestRoom, token: string, kp: KeyPair, o: { roomId: string; name: string; text: string; replyTo?: number; to?: string; sentAt?: string; nonce?: string }) {
   const fields = { sentAt: o.sentAt ?? new Date().toISOString(), nonce: o.nonce ?? randomBytes(16).toString("base64url"), ...(await lastHash(room, token)) };
-  const sig = signWith(kp, messagePayload({ room: o.roomId, name: o.name, text: o.text, replyTo: o.replyTo, ...fields }));
-  return { text: o.text, ...(o.replyTo === undefined ? {} : { replyTo: o.replyTo }), ...fields, sig };
+  const sig = signWith(kp, messagePayload({ room: o.roomId, name: o.name, text: o.text, replyTo: o.replyTo, to: o.to, ...fields }));
+  return { text: o.text, ...(o.replyTo === undefined ? {} : { replyTo: o.replyTo }), ...(o.to === undefined ? {} : { to: o.to }), ...fields, sig };
 }
 
 export async function post(room: TestRoom, token: string, body: unknown) {

@@ -2,7 +2,7 @@
 // letting a forgotten nonce be replayed, and the chain keeps one hash more than the history.
 import { describe, expect, it } from "vitest";
 import { createRoomIdentity, type ProvenKey } from "../../src/room/identity.js";
-import { fingerprint, joinPayload, messagePayload, publicKeyObject } from "../../src/protocol/signing.js";
+import { chainHash, fingerprint, joinPayload, messagePayload, publicKeyObject } from "../../src/protocol/signing.js";
 import { newKey, signWith } from "./helpers.js";
 
 const URL_OK = () => true;
@@ -57,10 +57,19 @@ describe("room identity", () => {
     const id = createRoomIdentity({ roomId: "room1", capacity: 3 });
     expect(id.hashAt(0)).toBe("");
     const hashes = [""];
-    for (let i = 1; i <= 5; i++) hashes.push(id.link({ id: i, agent: "a", text: `t${i}`, timestamp: "x", kind: "agent" }));
+    for (let i = 1; i <= 5; i++) hashes.push(id.link({ id: i, agent: "a", text: `t${i}`, timestamp: "x", kind: "agent" })!);
     expect(id.hashAt(0)).toBeUndefined();
     expect(id.hashAt(1)).toBeUndefined();
     expect([2, 3, 4, 5].map((i) => id.hashAt(i))).toEqual(hashes.slice(2));
     expect(id.hashAt(6)).toBeUndefined();
+  });
+
+  it("leaves private messages out of the chain: no hash, and the chain goes on from the last public one", () => {
+    const id = createRoomIdentity({ roomId: "room1", capacity: 10 });
+    const h1 = id.link({ id: 1, agent: "a", text: "public", timestamp: "x", kind: "agent" });
+    expect(id.link({ id: 2, agent: "a", text: "psst", timestamp: "x", kind: "agent", to: "b" })).toBeUndefined();
+    expect(id.hashAt(2)).toBe(h1);
+    const h3 = id.link({ id: 3, agent: "a", text: "public again", timestamp: "x", kind: "agent" });
+    expect(h3).toBe(chainHash(h1!, { id: 3, agent: "a", text: "public again", timestamp: "x", kind: "agent" }));
   });
 });

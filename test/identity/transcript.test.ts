@@ -148,3 +148,36 @@ describe("a transcript", () => {
     expect(r.stderr).toMatch(/1 tampered message/);
   });
 });
+
+describe("private messages in transcripts", () => {
+  it("stay out of the chain: the recipient's and a third party's transcripts both verify, a signed private one too", async () => {
+    const { joinWithKey, newKey, post, signedBody } = await import("./helpers.js");
+    const r = await startTestRoom({ title: "Private" });
+    try {
+      const dk = newKey();
+      const dana = await joinWithKey(r, "dana-bot", dk);
+      const erin = await joinWithKey(r, "erin-bot", newKey());
+      const fay = (await (await r.api("/join", { method: "POST", json: { name: "fay" } })).json()) as { token: string };
+      const say = async (text: string, to?: string) => expect((await post(r, dana.token, await signedBody(r, dana.token, dk, { roomId: dana.room.id, name: "dana-bot", text, to }))).status).toBe(201);
+      await say("public one");
+      await say("for erin only", "erin-bot");
+      await say("public two");
+      const transcriptOf = async (token: string): Promise<Transcript> => {
+        const { createClient } = await import("../../src/client/http.js");
+        const { fetchTranscript } = await import("../../src/client/transcript.js");
+        return fetchTranscript(createClient({ url: r.url, token }));
+      };
+      const forErin = await transcriptOf(erin.token);
+      const forFay = await transcriptOf(fay.token);
+      expect(forErin.messages.map((m) => m.text)).toContain("for erin only");
+      expect(forFay.messages.map((m) => m.text)).not.toContain("for erin only");
+      for (const t of [forErin, forFay]) expect(verifyTranscript(t)).toMatchObject({ ok: true, counts: { tampered: 0 } });
+      expect(verifyTranscript(forErin).results.find((x) => x.agent === "dana-bot" && x.status === "signed" && forErin.messages.find((m) => m.id === x.id)?.to)).toBeTruthy();
+      const edited = JSON.parse(JSON.stringify(forErin)) as Transcript;
+      (edited.messages.find((m) => m.text === "for erin only") as { to?: string }).to = "fay";
+      expect(verifyTranscript(edited).ok).toBe(false);
+    } finally {
+      await r.close();
+    }
+  });
+});
