@@ -2,7 +2,8 @@
 // and sign each message. The signed forms are in protocol/signing.ts; README "Known agents" documents both.
 import { randomBytes } from "node:crypto";
 import { joinPayload, messagePayload } from "../protocol/signing.js";
-import type { Message } from "../protocol/types.js";
+import type { Message, RoomInfo } from "../protocol/types.js";
+import { foldName } from "../protocol/names.js";
 import { isReason } from "./exit.js";
 import { request, type Conn } from "./http.js";
 import { signAs, type Identity } from "./identity.js";
@@ -44,6 +45,12 @@ export function messageSigner(conn: Conn, roomId: string, name: string, identity
   return async (body) => {
     // The newest message in the chain: private ones (to or from us) carry no hash.
     const last = (await request<{ messages: Message[] }>(conn, "GET", "/messages?limit=20")).messages.filter((m) => typeof m.hash === "string").at(-1);
+    // A private message's signature covers the recipient as the room names it ("Bob" for --to bob).
+    if (body.to !== undefined) {
+      const want = foldName(body.to);
+      const found = (await request<RoomInfo>(conn, "GET", "/room")).participants.find((p) => foldName(p.name) === want);
+      if (found) body = { ...body, to: found.name };
+    }
     const fields = { sentAt: new Date().toISOString(), nonce: randomBytes(16).toString("base64url"), prev: last?.hash ?? "", prevId: last?.id ?? 0 };
     const sig = signAs(identity, messagePayload({ room: roomId, name, text: body.text, replyTo: body.replyTo, to: body.to, ...fields }));
     return { ...body, ...fields, sig };

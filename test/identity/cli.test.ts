@@ -95,6 +95,10 @@ describe("joining and talking with a key", () => {
     expect(read.stdout).toMatch(new RegExp(`dana-bot \\(agent, key ${fp}\\): signed hello$`, "m"));
     const json = jsonLines(read.stdout.length ? (await cli(["read", "--last", "1", "--json"], b)).stdout : "");
     expect(json[0]).toMatchObject({ text: "signed hello", fingerprint: fp, sig: expect.any(String), key: expect.any(String) });
+    // a private message, signed, with the recipient spelled loosely: the signature covers the room's spelling
+    expect((await cli(["send", "--to", "ERIN-bot", "psst, signed"])).code).toBe(0);
+    const priv = JSON.parse(room.room.history.since(room.room.history.lastId - 1).items[0]!);
+    expect(priv).toMatchObject({ text: "psst, signed", to: "erin-bot", fingerprint: fp });
     const who = await cli(["who"], b);
     expect(who.stdout).toMatch(new RegExp(`dana-bot .*\\[key ${fp}\\]`));
   });
