@@ -254,7 +254,17 @@ describeBrowser("host dashboard on a phone", () => {
 
     // Nothing sideways at 320 px, with a room's keys open and a key minted.
     const id = await createRoom(page, "A room with a rather long title for a small phone");
+    // The optional fields reach the server: joins allowed and an expiry.
+    const keysBox = page.locator(`#keys-${id}`);
+    await keysBox.locator('input[name="uses"]').fill("2");
+    await keysBox.locator('select[name="expiresIn"]').selectOption({ label: "Expires in 1 hour" });
+    await keysBox.locator('select[name="kind"]').selectOption("human");
+    const minted = Date.now();
     await mint(page, id, "a key with a long label too", "some-agent-name");
+    const info = ((await (await server.api(`/r/${id}/keys`, { token: server.hostToken })).json()) as { keys: { name: string; kind: string; uses: number; expiresAt: string }[] }).keys[0]!;
+    expect(info).toMatchObject({ name: "some-agent-name", kind: "human", uses: 2 });
+    expect(Math.abs(Date.parse(info.expiresAt) - minted - 3600_000)).toBeLessThan(120_000);
+    await expect.poll(() => keysBox.locator("li.key .key-meta").textContent()).toMatch(/^human · joins 0 of 2 · made .* · expires /);
     await page.screenshot({ path: new URL("dashboard-phone-320.png", SHOTS).pathname });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBe(0);
