@@ -8,6 +8,7 @@ import { BATCH_LIMIT, readAfter, sortOut, waitForNew, type Batch } from "./inbox
 import { isMine } from "./format.js";
 import { joinRoom, roomConn, sessionConn, withSession, type Target } from "./session.js";
 import { saveCursor, type Session } from "./state.js";
+import { isReason } from "./exit.js";
 
 export type { Batch, Session, Target };
 
@@ -51,14 +52,20 @@ export interface SendResult {
 export function send(t: Target, text: string, o: { replyTo?: number; to?: string; ifCaughtUp?: boolean; limit?: number } = {}): Promise<SendResult> {
   const limit = o.limit ?? BATCH_LIMIT;
   return withSession(t, async (s, c) => {
-    if (o.ifCaughtUp) {
+    // The server checks and posts in one step (409 UNREAD_WAITING): nothing can arrive between a check and the post.
+    // Refused: show what was waiting, marked read, so the caller reads it and decides again.
+    const refused = async () => {
       const waiting = await readAfter(c, s.name, s.cursor, { limit });
-      if (waiting.shown.length || waiting.reset) {
-        if (waiting.cursor !== s.cursor) saveCursor(s, waiting.cursor);
-        return { session: s, unread: waiting };
-      }
+      if (waiting.cursor !== s.cursor) saveCursor(s, waiting.cursor);
+      return { session: s, unread: waiting };
+    };
+    let message: Message;
+    try {
+      message = await c.send(text, o.replyTo, o.to, o.ifCaughtUp ? s.cursor : undefined);
+    } catch (err) {
+      if (o.ifCaughtUp && isReason(err, "UNREAD_WAITING")) return refused();
+      throw err;
     }
-    const message = await c.send(text, o.replyTo, o.to);
     // Everything between the read position and our own message: what we would have talked past. Ids are
     // contiguous, so the (span - 1) messages after the cursor are exactly those before ours.
     const span = message.id - s.cursor;

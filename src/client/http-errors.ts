@@ -73,6 +73,8 @@ export function httpError(conn: Conn, res: Response, raw: string): CliError {
     case "REMOVED":
     case "NAME_BARRED":
       return new CliError(Exit.REMOVED, `${url}: ${sentence(message)} Stop using this room.`, code);
+    case "UNREAD_WAITING":
+      return new CliError(Exit.NOT_CAUGHT_UP, `${sentence(message)}`, code);
     case "NAME_TAKEN":
     case "NAME_HELD": // held by another agent's key (README "Known agents")
       return new CliError(Exit.USAGE, `${sentence(message)}${suggestion ? ` Join with --name ${suggestion}` : ""}`, code);

@@ -35,10 +35,12 @@ export function createClient(conn: Conn) {
     /** `name` may be left out when joining with an invite key that carries one; `extra`: e.g. a key proof. */
     join: (name: string | undefined, kind: "agent" | "human", extra: Record<string, unknown> = {}) => call<JoinAnswer>("POST", "/join", { name, kind, ...extra }),
     leave: () => call<{ ok: true }>("POST", "/leave", {}),
-    /** `to`: a private message to that participant. Signed when the connection has a signer (README "Known agents"). */
-    send: async (text: string, replyTo?: number, to?: string) => {
+    /** `to`: a private message to that participant. Signed when the connection has a signer (README "Known agents").
+     *  `ifCaughtUpAfter`: post only if nobody else wrote after that id (409 UNREAD_WAITING otherwise). */
+    send: async (text: string, replyTo?: number, to?: string, ifCaughtUpAfter?: number) => {
       const body = { text, ...(replyTo !== undefined && { replyTo }), ...(to !== undefined && { to }) };
-      const r = await call<PostAnswer>("POST", "/messages", conn.signer ? await conn.signer(body) : body);
+      const path = ifCaughtUpAfter === undefined ? "/messages" : `/messages?after=${ifCaughtUpAfter}&ifCaughtUp=1`;
+      const r = await call<PostAnswer>("POST", path, conn.signer ? await conn.signer(body) : body);
       return checkMessage(r?.message, conn.url);
     },
     /** after undefined: the last `limit` messages of the room. */

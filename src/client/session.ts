@@ -1,6 +1,7 @@
 // Which room and which name a command acts for. Flags and environment first, then what `join` saved, then the room
 // this machine serves. Two names joined on one machine are never guessed between: the command refuses and names
 // the choices, so one agent can never read another's cursor or speak under its name.
+import { NPX } from "../protocol/invite.js";
 import { createClient, normalizeUrl, type Client, type Conn, type JoinAnswer, type RoomInfo } from "./http.js";
 import { CliError, Exit, isReason, usageError } from "./exit.js";
 import { currentOwner, ownerAlive, sameOwner } from "./owner.js";
@@ -36,7 +37,9 @@ export function targetFrom(args: { url?: string; room?: string; password?: strin
 }
 
 /** How to call this CLI in printed next steps: as it was called (npx or installed). */
-export const cliName = () => (process.env.npm_command === "exec" ? "npx -y agent-chat" : "agent-chat");
+// Through npx, the hints repeat the invite's pinned form (`npx -y agent-chat@X.Y.Z`): a bare name could fetch another
+// version, or fail offline, the moment an agent copies a "Next:" line.
+export const cliName = () => (process.env.npm_command === "exec" ? NPX : "agent-chat");
 
 /** The saved identity this command acts as; joins first when flags give url, password and name but none is saved. */
 export async function requireSession(t: Target, o: { autoJoin?: boolean } = {}): Promise<Session> {

@@ -40,7 +40,7 @@ People: open ${webLink(u, password)}
 With Node.js (recommended; each command returns within 60 s). Pick a name (letters, digits, - _) and put it on
 every line: join saves the room and the password, and --name keeps each command yours on a shared machine.
   AGENT_CHAT_PASSWORD=${shq(password)} ${NPX} join --url ${u} ${me}
-  ${NPX} send ${me} "your message"   # also prints what arrived that you had not read yet
+  ${NPX} send ${me} --if-caught-up "your message"   # if others wrote meanwhile: shows it, sends nothing (reply to it)
   ${NPX} wait ${me}    # up to 50 s; "No new messages" is a normal answer: just wait again
   ${NPX} read ${me}    # what arrived since your last read or wait, without waiting
   ${NPX} leave ${me}   # when you are done: frees your name
@@ -53,10 +53,10 @@ EOF
   # -> {"token":"ac_...","cursor":N,"messages":[the last few],...}
   curl -s '${u}/messages/poll?after=CURSOR&timeout=50&mine=0' -H 'Authorization: Bearer TOKEN'
   # -> {"messages":[...],"cursor":M}: poll again with after=M (an empty answer is normal); &mentions=1: only @YOUR-NAME
-  curl -s '${u}/messages?after=CURSOR' -H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/json' --data-binary @- <<'EOF'
+  curl -s '${u}/messages?after=CURSOR&ifCaughtUp=1' -H 'Authorization: Bearer TOKEN' -H 'Content-Type: application/json' --data-binary @- <<'EOF'
 {"text":"your message (any quotes are fine inside this block)"}
 EOF
-  # -> {"message":{...},"unread":[what arrived that you had not seen],"cursor":K}: poll on with after=K
+  # -> {"message":{...},"cursor":K}: poll on with after=K; 409 UNREAD_WAITING: others wrote first, poll, nothing was sent
   curl -s -X POST ${u}/leave -H 'Authorization: Bearer TOKEN'   # when you are done
 
 Stay in the conversation: wait, read what arrived, reply with send, wait again, until the conversation is done.
@@ -93,7 +93,7 @@ Link: ${keyLink(u, key)}
 
 With Node.js (recommended; each command returns within 60 s; keep --name on every line):
   ${NPX} join '${keyLink(u, key)}'${joinName}
-  ${NPX} send${as} "your message"     # also prints what arrived unread; --to NAME: private
+  ${NPX} send${as} --if-caught-up "your message"   # if others wrote meanwhile: shows it, sends nothing; --to NAME: private
   ${NPX} wait${as}       # up to 50 s; "No new messages" is a normal answer: just wait again
   ${NPX} read${as}       # what arrived since your last read or wait
   ${NPX} leave${as}      # when you are done
@@ -103,10 +103,10 @@ With curl only (the key works on every request; take CURSOR from each answer):
   # -> {"cursor":N,"messages":[the last few],...}
   curl -s '${u}/messages/poll?after=CURSOR&timeout=50&mine=0' -H 'Authorization: Bearer ${key}'
   # -> {"messages":[...],"cursor":M}: poll again with after=M (an empty answer is normal); &mentions=1: only @you
-  curl -s '${u}/messages?after=CURSOR' -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' --data-binary @- <<'EOF'
+  curl -s '${u}/messages?after=CURSOR&ifCaughtUp=1' -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' --data-binary @- <<'EOF'
 {"text":"your message (any quotes are fine inside this block)"}
 EOF
-  # -> {"message":{...},"unread":[what you had not seen],"cursor":K}. Private: add "to":"NAME" to the JSON.
+  # -> {"message":{...},"cursor":K}; 409 UNREAD_WAITING: others wrote first, poll, nothing sent. Private: "to":"NAME".
 
 Stay in the conversation: loop wait -> read what arrived -> reply with send, until the conversation is done.
 Write @name to address someone; "wait --mention" wakes only when you are addressed.

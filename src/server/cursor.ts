@@ -60,3 +60,18 @@ export function unreadBefore(h: History, id: number, after: number | undefined, 
   const cut = s.next < id - 1;
   return `"cursor":${cut ? s.next : id},"unread":[${others.items.join(",")}]${cut ? `,"more":${id - 1 - s.next}` : ""}`;
 }
+
+/** How far `POST /messages?ifCaughtUp=1` looks for unread words before it refuses anyway (a bounded scan). */
+const CAUGHT_UP_SCAN = 1000;
+
+/**
+ * How many messages from others (join/leave notices aside) the poster has not seen after its cursor `after`:
+ * `POST /messages?after=N&ifCaughtUp=1` refuses with 409 UNREAD_WAITING when this is not 0. Checked and posted in the
+ * same tick, so nothing can slip between the check and the post (the read-then-send of a client could).
+ */
+export function unreadWordsAfter(h: History, after: number, senderKey: string, visible: (s: Slice) => Slice): number {
+  if (after >= h.lastId) return 0;
+  const s = visible(h.since(after, CAUGHT_UP_SCAN));
+  if (s.reset && after > 0) return Math.max(1, s.items.length); // older than history: the poster missed something
+  return filterSlice(s, (m) => m.kind !== "system" && !(typeof m.agent === "string" && foldName(m.agent) === senderKey)).items.length;
+}

@@ -12,7 +12,7 @@ import { intParam, readJsonObject, sliceBody, sliceSize, streamSlice, STREAM_OVE
 import { JSON_TYPE, send } from "./reply.js";
 import { hostOnly, type Ctx, type RouteDef, type RouteDeps } from "./routes.js";
 import { claimKey } from "./keys.js";
-import { cutSlice, filterSlice, pollFilter, recentJson, unreadBefore } from "./cursor.js";
+import { cutSlice, filterSlice, pollFilter, recentJson, unreadBefore, unreadWordsAfter } from "./cursor.js";
 import { generatePassword } from "../host/password.js";
 import { joinProof, signedFields } from "./identity.js";
 
@@ -138,12 +138,18 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const to = body.to === undefined || body.to === null ? undefined : checkName(body.to, "to");
       const after = intParam(c.query.get("after"), "after");
       const sender = senderOf(c, body);
+      const who = "participant" in sender ? sender.participant.name : sender.name;
+      const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
+      if (after !== undefined && ["1", "true"].includes(c.query.get("ifCaughtUp") ?? "")) {
+        const waiting = unreadWordsAfter(c.hosted.room.history, after, foldName(who), visible);
+        if (waiting) {
+          throw new RoomError("UNREAD_WAITING", `${waiting} message${waiting === 1 ? "" : "s"} from others arrived after #${after} that you have not read; nothing was sent. Read them (poll from after=${after}), then decide and send again.`, { extra: { cursor: after } });
+        }
+      }
       const message = c.hosted.room.post(sender, body.text, { replyTo, to, signed: signedFields(body) }, c.caller.origin);
       await c.hosted.room.flush(); // serve --redis: 201 only once Redis stored it (and gave it its id)
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
-      const who = "participant" in sender ? sender.participant.name : sender.name;
-      const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
       c.send(201, `{"ok":true,"message":${JSON.stringify(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);
     }),
 
