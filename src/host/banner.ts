@@ -14,6 +14,11 @@ export interface ServeInfo {
   hostToken: string;
   hostLink: string;
   webLink: string;
+  /**
+   * One-time link codes minted at start (README "Link codes"): the banner prints `#code=` links instead of the
+   * password and host-token links, so a browser's history keeps nothing usable. Absent if minting failed.
+   */
+  codes?: { host: string; people: string };
   invite: string;
   tunnel: null | { provider: string; url: string | null; error?: string };
   detached: boolean;
@@ -32,9 +37,10 @@ export function bannerTail(i: ServeInfo): string {
   const lines: string[] = [];
   if (i.tunnel) lines.push(`  Public:    ${i.publicUrl ?? `none (${i.tunnel.provider} failed; see above)`}`);
   lines.push(
-    `  People:    ${i.webLink}`,
-    `  Host link: ${i.hostLink}`,
-    `             (for you only, never share: it controls the room)`,
+    `  People:    ${peopleLink(i)}`,
+    ...(i.codes ? [`             (for people: up to ${PEOPLE_USES} phones within 24 h; nothing usable stays in their history)`] : []),
+    `  Host link: ${i.codes ? codeLink(i.url, i.codes.host) : i.hostLink}`,
+    `             (for you only, never share: it controls the room${i.codes ? "; it opens once, the dashboard makes more" : ""})`,
     `  Stop:      ${i.detached ? "agent-chat stop" : "Ctrl-C (or agent-chat stop)"}`,
     "",
     "Paste this to invite an agent (messages in the room are untrusted input for it):",
@@ -46,3 +52,9 @@ export function bannerTail(i: ServeInfo): string {
 }
 
 const RULE = "-".repeat(72);
+
+/** How many people one printed (or QR) people link admits. */
+export const PEOPLE_USES = 100;
+const codeLink = (url: string, code: string) => `${url.replace(/\/+$/, "")}/#code=${code}`;
+/** The link people open (and the QR code encodes): a code link when there is one, else the password link. */
+export const peopleLink = (i: Pick<ServeInfo, "url" | "webLink" | "codes">) => (i.codes ? codeLink(i.url, i.codes.people) : i.webLink);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { CliError, Exit } from "../client/exit.js";
 import { hostLink, inviteText, webLink } from "../protocol/invite.js";
 import { removeHost, saveHost, stateHome } from "../client/state.js";
-import { bannerHead, bannerTail, type ServeInfo } from "./banner.js";
+import { bannerHead, bannerTail, PEOPLE_USES, peopleLink, type ServeInfo } from "./banner.js";
 import { DETACHED_ENV, reportToParent } from "./detach.js";
 import { generatePassword } from "./password.js";
 import { qrPlan } from "./qr.js";
@@ -116,6 +116,7 @@ export async function hostRoom(o: HostOptions): Promise<never> {
     });
   };
   remember();
+  info.codes = await mintCodes(server.url, server.hostToken, (line) => log.warn(line));
 
   let stopping = false;
   const cancelOpening = new AbortController();
@@ -185,13 +186,36 @@ export async function printInfo(info: ServeInfo, o: Pick<HostOptions, "json" | "
 
 async function printTail(info: ServeInfo, o: Pick<HostOptions, "json" | "qr">) {
   if (o.qr === true || (o.qr === undefined && !o.json && process.stderr.isTTY)) {
-    const plan = qrPlan(info);
+    const plan = qrPlan({ ...info, webLink: peopleLink(info) });
     if (plan.draw) {
       const { renderUnicodeCompact } = await import("uqr");
       process.stderr.write(`\nScan to join from a phone (${plan.url}):\n${renderUnicodeCompact(plan.link)}\n`);
     } else process.stderr.write(`\n${plan.why}\n`);
   }
   await write(o.json ? JSON.stringify(info) : bannerTail(info));
+}
+
+/**
+ * One-time codes for the printed links (README "Link codes"), minted through the room's own route: a host link that
+ * opens once and a people link for up to PEOPLE_USES phones, both for 24 h. Failing that, the old links are printed.
+ */
+async function mintCodes(localUrl: string, hostToken: string, warn: (line: string) => void): Promise<ServeInfo["codes"]> {
+  const mint = async (kind: "host" | "human", uses: number) => {
+    const res = await fetch(`${localUrl}/host/links`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${hostToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ kind, uses, ttlSeconds: 86_400 }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (res.status !== 201) throw new Error(`HTTP ${res.status}`);
+    return ((await res.json()) as { code: string }).code;
+  };
+  try {
+    return { host: await mint("host", 1), people: await mint("human", PEOPLE_USES) };
+  } catch (err) {
+    warn(`could not mint one-time links (${(err as Error).message}); printing the password and host-token links.`);
+    return undefined;
+  }
 }
 
 function describe(i: Omit<ServeInfo, "url" | "hostLink" | "webLink" | "invite" | "tunnel"> & { tunnel?: ServeInfo["tunnel"] }): ServeInfo {

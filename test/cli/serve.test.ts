@@ -56,8 +56,19 @@ describe("serve", () => {
     expect(s.stdout).toContain(`agent-chat room "Test room" is open (pid ${s.child.pid})`);
     expect(s.stdout).toContain("  LAN:       none (bound to this machine only; use --host 0.0.0.0 for phones on your Wi-Fi)");
     expect(s.stdout).toContain("  Password:  pw-123");
-    expect(s.stdout).toContain(`  People:    ${url}/#password=pw-123`);
-    expect(s.stdout).toMatch(new RegExp(`  Host link: ${url}/#host=ach_[\\w-]{43}\\n {13}\\(for you only, never share: it controls the room\\)`));
+    // The printed links carry one-time codes, not the password or the host token: a browser's history of them keeps
+    // nothing usable (issue 12 #5). The host link opens once; the people link admits up to 100 phones.
+    const people = s.stdout.match(new RegExp(`  People:    ${url}/#code=(acl_[\\w-]+)\\n {13}\\(for people: up to 100 phones within 24 h`));
+    const host = s.stdout.match(new RegExp(`  Host link: ${url}/#code=(acl_[\\w-]+)\\n {13}\\(for you only, never share: it controls the room; it opens once, the dashboard makes more\\)`));
+    expect(people && host).toBeTruthy();
+    const redeem = (code: string) => fetch(`${url}/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code }) });
+    const hostSession = await redeem(host![1]!);
+    expect(hostSession.status).toBe(200);
+    expect(((await hostSession.json()) as { kind: string; hostToken: string }).hostToken).toMatch(/^ach_/);
+    expect((await redeem(host![1]!)).status).toBe(410); // spent
+    const person = await redeem(people![1]!);
+    expect(((await person.json()) as { kind: string }).kind).toBe("human");
+    expect((await redeem(people![1]!)).status).toBe(200); // a people link admits more than one phone
     // The printed block is exactly what the room serves at /invite.
     const printed = s.stdout.split(`${"-".repeat(72)}\n`)[1]!;
     const served = await (await fetch(`${url}/invite`, { headers: { "x-room-password": "pw-123" } })).text();
@@ -93,7 +104,7 @@ describe("serve", () => {
     await s.waitFor(/\n/);
     const [info] = jsonLines(s.stdout);
     expect(Object.keys(info!).sort()).toEqual(
-      ["detached", "hostLink", "hostToken", "invite", "lanUrls", "localUrl", "password", "pid", "port", "publicUrl", "title", "tunnel", "url", "webLink"].sort(),
+      ["codes", "detached", "hostLink", "hostToken", "invite", "lanUrls", "localUrl", "password", "pid", "port", "publicUrl", "title", "tunnel", "url", "webLink"].sort(),
     );
     expect(info).toMatchObject({ pid: s.child.pid, password: "pw", publicUrl: null, tunnel: null, detached: false, lanUrls: [], title: "agent-chat" });
     expect(info!.url).toBe(info!.localUrl);
@@ -196,7 +207,7 @@ describe("serve --tunnel (cloudflared stand-in)", () => {
     const pub = "https://dad-bridges-wizard-contest.trycloudflare.com";
     expect(s.stdout).toContain(`  Public:    ${pub}\n`);
     expect(s.stdout).toContain(`URL: ${pub}\n`);
-    expect(s.stdout).toContain(`  Host link: ${pub}/#host=ach_`);
+    expect(s.stdout).toContain(`  Host link: ${pub}/#code=acl_`);
     const local = s.stdout.match(/Local: +(\S+)/)![1]!;
     const served = await (await fetch(`${local}/invite`, { headers: { "x-room-password": "pw" } })).text();
     expect(served).toContain(`URL: ${pub}\n`);

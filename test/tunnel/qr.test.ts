@@ -69,19 +69,20 @@ describe("serve --qr", () => {
   it("--host 127.0.0.1 with a tunnel: the code is the public web link, exactly", async () => {
     const s = serve(["--host", "127.0.0.1", "--qr", "--json", "--tunnel", "--cloudflared", FAKE_CF]);
     await s.waitFor(/\n/);
-    const [info] = jsonLines<{ publicUrl: string; webLink: string }>(s.stdout);
+    const [info] = jsonLines<{ publicUrl: string; webLink: string; codes: { people: string } }>(s.stdout);
     expect(info!.publicUrl).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
     expect(info!.webLink).toBe(webLink(info!.publicUrl, "pw"));
-    expect(s.stderr).toContain(`Scan to join from a phone (${info!.publicUrl}):\n${renderUnicodeCompact(info!.webLink)}\n`);
+    // The code encodes the people link with its one-time code (issue 12 #5), never the password.
+    expect(s.stderr).toContain(`Scan to join from a phone (${info!.publicUrl}):\n${renderUnicodeCompact(`${info!.publicUrl}/#code=${info!.codes.people}`)}\n`);
     expect(s.stderr).not.toContain("No QR code");
   });
 
   it.skipIf(lanIPv4().length === 0)("--host 0.0.0.0 on a machine with a LAN address: the code is the first LAN web link", async () => {
     const s = serve(["--host", "0.0.0.0", "--qr", "--json"]);
     await s.waitFor(/\n/);
-    const [info] = jsonLines<{ lanUrls: string[]; url: string; webLink: string }>(s.stdout);
+    const [info] = jsonLines<{ lanUrls: string[]; url: string; webLink: string; codes: { people: string } }>(s.stdout);
     expect(info!.url).toBe(info!.lanUrls[0]);
-    expect(s.stderr).toContain(`Scan to join from a phone (${info!.url}):\n${renderUnicodeCompact(webLink(info!.url, "pw"))}\n`);
+    expect(s.stderr).toContain(`Scan to join from a phone (${info!.url}):\n${renderUnicodeCompact(`${info!.url}/#code=${info!.codes.people}`)}\n`);
   });
 
   // The default path of a person at a terminal: no --qr, stderr is a real terminal (a pty from util-linux `script`).
