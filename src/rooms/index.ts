@@ -81,8 +81,8 @@ export function createRooms(partial: Partial<RoomsOptions> & { password: string;
   const closedIds = new Set<string>();
   const createHooks = new Set<(h: HostedRoom) => void>();
 
-  function make(spec: NewRoom, isDefault: boolean): HostedRoom {
-    let id = isDefault && o.defaultId ? o.defaultId : newRoomId();
+  function make(spec: NewRoom, isDefault: boolean, sharedId?: string): HostedRoom {
+    let id = sharedId ?? (isDefault && o.defaultId ? o.defaultId : newRoomId());
     while (live.has(id) || closedIds.has(id)) id = newRoomId();
     const closeHooks = new Set<() => void>();
     let password = spec.password ?? (spec.keysOnly ? null : o.newPassword());
@@ -152,6 +152,16 @@ export function createRooms(partial: Partial<RoomsOptions> & { password: string;
         throw new RoomError("TOO_MANY_ROOMS", `This server already has ${live.size} rooms (the limit, --max-rooms ${o.maxRooms}); close one first.`);
       }
       return make(spec, false);
+    },
+    /** serve --redis: a room another instance created, known here from now on (undefined if closed here). */
+    adopt(id: string, spec: NewRoom): HostedRoom | undefined {
+      const known = live.get(id);
+      if (known || closedIds.has(id) || !ROOM_ID.test(id)) return known;
+      return make(spec, false, id);
+    },
+    /** Is this id open here? (no 404 thrown) */
+    has(id: string): boolean {
+      return live.has(id);
     },
     /** Close a room for good: its transports end their connections, later requests get 410 ROOM_CLOSED. */
     close(id: string): HostedRoom {

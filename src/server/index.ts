@@ -116,6 +116,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const transports = attachTransports(rooms, auth, o);
   const app = createRoutes({
     rooms,
+    learnRoom: store && ((id) => store.learn(rooms, id)),
     hubs: transports.of,
     auth,
     files: loadPublic(o.publicDir ?? PUBLIC_DIR),

@@ -19,6 +19,8 @@ import { PAGE_HEADERS, type StaticFile } from "./static.js";
 
 export interface RouteDeps {
   rooms: Rooms;
+  /** serve --redis: learn a room another instance created before resolving its id. */
+  learnRoom?: (id: string | undefined) => Promise<void>;
   auth: Auth;
   /** The transports attached to a room (server/index.ts attaches them to every room at creation). */
   hubs(hosted: HostedRoom): { sse: SseHub; polls: PollHub };
@@ -106,6 +108,7 @@ export function createRoutes(d: RouteDeps): H3 {
     try {
       // Most requests carry no query: skip building a full URL object for one (measurable on the POST path).
       const query = req.url?.includes("?") ? event.url.searchParams : NO_QUERY;
+      if (underRoom && d.learnRoom) await d.learnRoom(getRouterParam(event, "id")); // serve --redis
       const hosted = d.rooms.resolve(underRoom ? getRouterParam(event, "id") : undefined);
       if (def.auth && hosted.room.logged) await hosted.room.adoptToken(bearerOf(req) ?? query.get("token") ?? undefined); // serve --redis
       const caller: Caller = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };

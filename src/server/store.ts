@@ -9,6 +9,8 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   if (!mint.password) throw new Error("a password is required");
   const identity = await store.defaultRoom(mint as DefaultRoomIdentity);
   if (identity.password !== mint.password) log("redis: this server joins the rooms already in Redis: the default room keeps its password and host token");
+  const learning = new Set<string>(); // rooms being adopted from Redis: not shared back
+  const learnt = new Map<string, Promise<unknown>>();
   return {
     identity,
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
@@ -21,12 +23,38 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
     /** Link every room, now and later; resolves once the default room's history is loaded. */
     async follow(rooms: Rooms, cap: number) {
       let first: Promise<unknown> | undefined;
+      const closedElsewhere = new Set<string>();
       rooms.onCreate((h) => {
         const loaded = store.attach(h.id, h.room, cap);
         first ??= loaded;
-        h.onClose(() => void store.drop(h.id).catch(() => {}));
+        if (learning.has(h.id)) learnt.set(h.id, loaded.finally(() => learnt.delete(h.id)));
+        if (!h.isDefault && !learning.has(h.id)) void store.shareRoom(h.id, { title: h.room.title, password: h.password, keysOnly: h.keysOnly }).catch(() => {});
+        h.onClose(() => {
+          if (closedElsewhere.delete(h.id)) store.detach(h.id);
+          else void store.drop(h.id).catch(() => {});
+        });
+      });
+      // The host closed a room on another instance: it ends here too (streams get their "closed" signal).
+      store.onRemoteClose((id) => {
+        if (!rooms.has(id)) return;
+        closedElsewhere.add(id);
+        rooms.close(id);
       });
       await first;
+    },
+    /** serve --redis: a room id this instance does not know may be one another instance created; learn it first. */
+    async learn(rooms: Rooms, id: string | undefined): Promise<void> {
+      if (!id || rooms.has(id)) return void (await learnt.get(id ?? "")); // (still loading, for a request that came at once)
+      const meta = await store.findRoom(id);
+      if (!meta || rooms.has(id)) return void (await learnt.get(id));
+      learning.add(id);
+      try {
+        rooms.adopt(id, { title: meta.title, password: meta.password ?? undefined, keysOnly: meta.keysOnly });
+      } finally {
+        learning.delete(id);
+      }
+      // Its history is read from Redis before the request that brought it here is answered.
+      await learnt.get(id);
     },
     close: () => store.close(),
   };

@@ -203,6 +203,38 @@ describeRedis("three instances, one room", () => {
     }
   });
 
+  it("a room created on one instance is served by the others, and closing it anywhere closes it everywhere", async () => {
+    const host = { authorization: `Bearer ${a.hostToken}`, "content-type": "application/json" };
+    const made = await fetch(a.url + "/rooms", { method: "POST", headers: host, body: JSON.stringify({ title: "shared room" }) });
+    expect(made.status).toBe(201);
+    const { room } = (await made.json()) as { room: { id: string; password: string } };
+    const pw = { "x-room-password": room.password, "content-type": "application/json" };
+    const onB = await fetch(b.url + `/r/${room.id}/messages`, { method: "POST", headers: pw, body: JSON.stringify({ agent: "p-room", text: "posted on b" }) });
+    expect(onB.status).toBe(201);
+    const onC = await fetch(c.url + `/r/${room.id}/messages`, { headers: pw });
+    expect(((await onC.json()) as { messages: Msg[] }).messages.filter((m) => m.agent === "p-room").map((m) => m.text)).toEqual(["posted on b"]);
+    // The wrong password is still refused on an instance that learnt the room from Redis.
+    expect((await fetch(c.url + `/r/${room.id}/messages`, { headers: { "x-room-password": "nope" } })).status).toBe(401);
+    // A reader on C; the host closes the room through B.
+    const stream = await fetch(c.url + `/r/${room.id}/messages/stream`, { headers: pw });
+    const closed = (async () => {
+      let text = "";
+      for await (const ch of stream.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(ch).toString();
+      return text;
+    })();
+    const del = await fetch(b.url + `/r/${room.id}`, { method: "DELETE", headers: host });
+    expect(del.status).toBe(200);
+    expect(await closed).toMatch(/event: closed/);
+    for (const i of [a, b, c]) {
+      await vi.waitFor(async () => {
+        const r = await fetch(i.url + `/r/${room.id}/messages`, { headers: pw });
+        expect([404, 410]).toContain(r.status);
+      }, 30_000);
+    }
+    // An id nobody created is 404 everywhere.
+    expect((await fetch(b.url + "/r/abcdefghij/messages", { headers: pw })).status).toBe(404);
+  });
+
   it("the room's keys expire (a crashed fleet leaves nothing for good) and the last instance out deletes them", async () => {
     const r = new Redis(redis.url);
     try {

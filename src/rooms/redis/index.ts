@@ -27,6 +27,12 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
+export interface SharedRoom {
+  title: string;
+  password: string | null;
+  keysOnly: boolean;
+}
+
 export interface DefaultRoomIdentity {
   id: string;
   password: string;
@@ -50,7 +56,8 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   let closed = false;
   let down = false;
 
-  sub.on("message", (_channel: string, payload: string) => {
+  sub.on("message", (channel: string, payload: string) => {
+    if (channel !== channelOf(prefix)) return;
     const space = payload.indexOf(" ");
     const link = links.get(payload.slice(0, space));
     if (!link) return;
@@ -68,11 +75,18 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     if (!closed && !down) log("redis: connection lost; answering 503 STORE_UNAVAILABLE until it is back");
     down = true;
   });
-  await sub.subscribe(channelOf(prefix));
+  // Rooms created with POST /rooms, shared: id → {title, password, keysOnly}; closes announced on a second channel.
+  const META_KEY = `${prefix}roommeta`;
+  const CLOSES = `${prefix}closes`;
+  const closeListeners = new Set<(id: string) => void>();
+  sub.on("message", (channel: string, id: string) => {
+    if (channel === CLOSES) for (const fn of closeListeners) fn(id);
+  });
+  await sub.subscribe(channelOf(prefix), CLOSES);
 
   const beat = async () => {
     const now = Date.now();
-    const m = cmd.multi().zadd(INSTANCES_KEY, now + 3 * heartbeatMs, me).pexpire(INSTANCES_KEY, ttlMs).pexpire(DEFAULT_KEY, ttlMs).pexpire(ROOMS_KEY, ttlMs);
+    const m = cmd.multi().zadd(INSTANCES_KEY, now + 3 * heartbeatMs, me).pexpire(META_KEY, ttlMs).pexpire(INSTANCES_KEY, ttlMs).pexpire(DEFAULT_KEY, ttlMs).pexpire(ROOMS_KEY, ttlMs);
     for (const id of links.keys()) for (const k of Object.values(roomKeys(id))) m.pexpire(k, ttlMs);
     await m.exec();
   };
@@ -96,16 +110,38 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
       await link.resync();
       return link;
     },
+    /** Stop following a room (closed elsewhere: its keys are already gone). */
+    detach(roomId: string) {
+      links.get(roomId)?.dispose();
+      links.delete(roomId);
+    },
     link(roomId: string): RoomLink {
       const l = links.get(roomId);
       if (!l) throw unavailable();
       return l;
     },
-    /** The room was closed: its keys go now. */
+    /** The room was closed: its keys go now, and every instance closes it. */
     async drop(roomId: string) {
       links.get(roomId)?.dispose();
       links.delete(roomId);
-      await cmd.multi().del(...Object.values(roomKeys(roomId))).srem(ROOMS_KEY, roomId).exec();
+      await cmd.multi().del(...Object.values(roomKeys(roomId))).srem(ROOMS_KEY, roomId).hdel(META_KEY, roomId).publish(CLOSES, roomId).exec();
+    },
+    /** A room created here, for the others to find. */
+    async shareRoom(roomId: string, meta: SharedRoom) {
+      await cmd.multi().hset(META_KEY, roomId, JSON.stringify(meta)).pexpire(META_KEY, ttlMs).exec();
+    },
+    /** A room another instance created (undefined: none, or closed). */
+    async findRoom(roomId: string): Promise<SharedRoom | undefined> {
+      let raw: string | null;
+      try {
+        raw = await cmd.hget(META_KEY, roomId);
+      } catch {
+        throw unavailable();
+      }
+      return raw ? (JSON.parse(raw) as SharedRoom) : undefined;
+    },
+    onRemoteClose(fn: (roomId: string) => void) {
+      closeListeners.add(fn);
     },
     /** Leave: the last instance out (no other heartbeat within its deadline) deletes every room's keys. */
     async close() {
@@ -118,7 +154,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
         if ((await cmd.zcard(INSTANCES_KEY)) === 0) {
           const ids = new Set([...links.keys(), ...(await cmd.smembers(ROOMS_KEY))]);
           const rooms = [...ids].flatMap((id) => Object.values(roomKeys(id)));
-          await cmd.del(DEFAULT_KEY, INSTANCES_KEY, ROOMS_KEY, ...rooms);
+          await cmd.del(DEFAULT_KEY, INSTANCES_KEY, ROOMS_KEY, META_KEY, ...rooms);
         }
       } catch {
         /* Redis is gone: the keys expire by themselves (roomTtlMs) */
