@@ -86,7 +86,11 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
       // The log assigns the id: `msg` is completed when it answers (routes await room.flush() before replying), and
       // the message reaches the history and the listeners through ingest(), like everyone else's.
       const { id: _none, ...body } = msg;
-      const w = log.append(JSON.stringify(body)).then((id) => void (msg.id = id));
+      const w = log.append(JSON.stringify(body)).then((id) => {
+        // The poster is answered with the message as stored and ingested here (its id, and the chain hash).
+        const stored = history.since(id - 1, 1).items[0];
+        Object.assign(msg, stored && (JSON.parse(stored) as Message).id === id ? JSON.parse(stored) : { id });
+      });
       writes.add(w);
       void w.catch(() => {}).finally(() => writes.delete(w));
       return msg;
