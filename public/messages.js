@@ -4,6 +4,7 @@ import { $, buildAll, el } from "./dom.js";
 import { colorIndex, formatTime, initial, mentionsMe, renderText } from "./render.js";
 import { fitCode, toggleWrap } from "./codeblocks.js";
 import { claimed } from "./people.js";
+import { keyBadge } from "./known.js";
 import { wireLogKeys } from "./logkeys.js";
 import { goTo, quote } from "./quotes.js";
 import { foldRun } from "./runs.js";
@@ -176,6 +177,8 @@ export function createLog({ me, onMention, onSystem, onReply }) {
       u.title = "Sent with the room password, not a participant token: anyone with the password could use this name.";
       meta.append(u);
     }
+    const keyB = isMine(m) ? null : keyBadge(m); // README "Known agents"
+    if (keyB) meta.append(keyB);
     if (isMine(m)) meta.append(el("span", "badge badge-you", "you"));
     if (typeof m.to === "string") {
       li.classList.add("private");

@@ -3,6 +3,7 @@
 // about someone (`hold`), the list does not change at all; the latest answer is applied when the decision is made.
 import { $, el } from "./dom.js";
 import { ago, colorIndex, initial } from "./render.js";
+import { keyBadge } from "./known.js";
 
 const viaText = (via) => (via === "stream" ? " · live" : via === "poll" ? " · long-poll" : via === "http" ? " · HTTP" : via === "ws" ? " · live" : "");
 
@@ -44,6 +45,8 @@ export function createPeople({ me, host, onRemove }) {
     const kind = el("span", `badge badge-${p.kind === "human" ? "human" : "agent"}`, p.kind === "human" ? "human" : "agent");
     if (p.kind === "human" && p.vouched === false) claimed(kind);
     detail.append(kind);
+    const keyB = keyBadge(p); // README "Known agents"
+    if (keyB) detail.append(keyB);
     if (p.name === me()) detail.append(el("span", "badge badge-you", "you"));
     if (p.verified === false) {
       const u = el("span", "badge badge-unverified", "unverified");
