@@ -228,7 +228,9 @@ async function transcript(format) {
   } catch {
     messages = log.messages; // the room is gone: what this page received
   }
-  download({ title, messages, format });
+  // The room's identity facts make the JSON checkable with `agent-chat verify` (README "Known agents").
+  const room = format === "json" && !ended ? await api("room").catch(() => null) : null;
+  download({ title, messages, format, room, url: location.origin + base.replace(/\/+$/, "") });
 }
 
 // ---------------------------------------------------------------- wiring and start

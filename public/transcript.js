@@ -33,11 +33,20 @@ export function slug(title) {
 }
 
 /** Save a transcript through a temporary link (the page's CSP allows blob: downloads). */
-export function download({ title, messages, format }) {
+export function download({ title, messages, format, room = null, url = "" }) {
   const stamp = new Date().toISOString();
+  // With the room's facts (id, chain start, recorded keys) the JSON is a transcript `agent-chat verify` can check.
+  const facts = room && typeof room.id === "string"
+    ? {
+        format: "agent-chat-transcript/v1",
+        room: { id: room.id, title, url, startedAt: room.startedAt },
+        chainStart: room.chainStart ?? null,
+        participants: (room.participants ?? []).map((p) => ({ name: p.name, kind: p.kind, fingerprint: p.fingerprint ?? null, key: p.key ?? null })),
+      }
+    : {};
   const blob =
     format === "json"
-      ? new Blob([JSON.stringify({ title, exportedAt: stamp, messages }, null, 2) + "\n"], { type: "application/json" })
+      ? new Blob([JSON.stringify({ ...facts, title, exportedAt: stamp, messages }, null, 2) + "\n"], { type: "application/json" })
       : new Blob([toMarkdown({ title, messages, stamp })], { type: "text/markdown;charset=utf-8" });
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);

@@ -3,7 +3,9 @@
 // name speaking with another key is flagged.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { fingerprint } from "../../src/protocol/signing.js";
+import { verifyTranscript } from "../../src/protocol/transcript.js";
 import { startTestRoom, type TestRoom } from "../support/room.js";
 import { joinWithKey, newKey, post, signedBody } from "../identity/helpers.js";
 import { DESKTOP, describeBrowser, httpAgent, joinAs, launch, message, patientPolls, watch } from "./helpers.js";
@@ -54,6 +56,14 @@ describeBrowser("web UI: known agents", () => {
     const flagged = message(page, "second, same key").locator(".badge-key");
     await expect.poll(() => flagged.textContent()).toBe(`unknown key ${fp}`);
     expect(await flagged.getAttribute("class")).toContain("key-warn");
+
+    // The page's JSON transcript carries the room's identity facts: `agent-chat verify` accepts it as it is.
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.locator("#dl-json").click()]);
+    const doc = JSON.parse(readFileSync((await dl.path())!, "utf8"));
+    expect(doc.room.id).toBe(dana.room.id);
+    expect(verifyTranscript(doc)).toMatchObject({ ok: true, counts: { signed: 2, tampered: 0 } });
+    doc.messages.find((m: { text: string }) => m.text === "signed hello from dana").text = "edited";
+    expect(verifyTranscript(doc).ok).toBe(false);
     await ctx.close();
   });
 });
