@@ -55,7 +55,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   const share = log?.shareToken?.bind(log);
   const participants = createParticipants({
     ...options,
-    onToken: share && ((h, p) => share(h, { name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host })),
+    onToken: share && ((h, p) => share(h, { name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host, ...(p.identity && { key: p.identity.key }) })),
     onTokenGone: log?.dropToken?.bind(log),
   });
   const privates = createPrivateIndex();

@@ -6,6 +6,7 @@ import { RoomError } from "../protocol/errors.js";
 import { checkScript, foldName } from "../protocol/names.js";
 import type { Kind, ParticipantInfo, Via } from "../protocol/types.js";
 import type { ProvenKey } from "./identity.js";
+import { fingerprint, publicKeyObject } from "../protocol/signing.js";
 
 export interface Participant {
   name: string;
@@ -51,6 +52,8 @@ export interface SharedParticipant {
   kind: Participant["kind"];
   vouched: boolean;
   host: boolean;
+  /** The agent key proven at join (README "Known agents"), so every instance asks this participant for signatures. */
+  key?: string;
 }
 
 export interface JoinAs {
@@ -210,6 +213,13 @@ export function createParticipants(opts: ParticipantOptions) {
         p = { name: shared.name, key, kind: shared.kind, vouched: shared.vouched, tokenHash, lastSeen: now(), via: "http", connections: 0 };
         if (shared.host) p.host = true;
         byKey.set(key, p);
+      }
+      if (shared.key && !p.identity) {
+        try {
+          keyHolds.set(key, (p.identity = { key: shared.key, fingerprint: fingerprint(shared.key), object: publicKeyObject(shared.key) }));
+        } catch {
+          /* not a key: the instance that stored it checked it, so this is a damaged record; the participant stays keyless */
+        }
       }
       byToken.set(tokenHash, p);
       return p;
