@@ -8,7 +8,8 @@ import { foldName } from "../protocol/names.js";
 import { createHistory } from "./history.js";
 import { findMentions } from "./mentions.js";
 import { createNotices } from "./notices.js";
-import { createParticipants, hashToken, type JoinAs, type Participant, type SharedParticipant } from "./participants.js";
+import { createParticipants, type JoinAs, type Participant } from "./participants.js";
+import { adoptToken, createLogWriter, tokenHooks, type MessageLog } from "./log.js";
 import { createPrivateIndex } from "./visibility.js";
 import { createRoomIdentity, type ProvenKey } from "./identity.js";
 import { fingerprint, type MessageSignature } from "../protocol/signing.js";
@@ -20,21 +21,7 @@ export type { Origin } from "./limits.js";
 /** Called once per message with its JSON text, so transports serialise nothing themselves. */
 export type Listener = (msg: Message, json: string) => void;
 
-/**
- * Where messages are stored when not in this process (src/rooms/redis/log.ts): the log assigns ids, and hands every
- * stored message back — this instance's and others' — in id order to `room.ingest`, which fills the history and
- * calls the listeners. Without one, the room assigns ids and delivers at once (the in-memory mode).
- */
-export interface MessageLog {
-  /** Store a message given as JSON without its id; resolves with its id once stored and ingested here. */
-  append(bodyWithoutId: string): Promise<number>;
-  /** Tokens, hashed, shared with the other instances: remember one issued here… */
-  shareToken?(tokenHash: string, p: SharedParticipant): void;
-  /** …and find one issued elsewhere… */
-  findToken?(tokenHash: string): Promise<SharedParticipant | undefined>;
-  /** …and end one everywhere (left, removed, replaced). */
-  dropToken?(tokenHash: string): void;
-}
+export type { MessageLog } from "./log.js";
 
 /** A joined participant (token-bound), or a name from a password-only post (the predecessor's clients): always an
  * agent, whatever the body says. */
@@ -52,11 +39,9 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   const startedAt = new Date(now()).toISOString();
   const history = createHistory(options.history, options.historyBytes);
   const identity = createRoomIdentity({ roomId: partial.id, capacity: options.history, requireIdentity: options.requireIdentity, now });
-  const share = log?.shareToken?.bind(log);
   const participants = createParticipants({
     ...options,
-    onToken: share && ((h, p) => share(h, { name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host, ...(p.identity && { key: p.identity.key }) })),
-    onTokenGone: log?.dropToken?.bind(log),
+    ...tokenHooks(log),
   });
   const privates = createPrivateIndex();
   const limits = createRoomLimits(options, now);
@@ -69,7 +54,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   const mentionsIn = (text: string) => findMentions(text, (key) => participants.byKey(key)?.name);
   /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
   const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
-  const writes = new Set<Promise<unknown>>(); // appends the log has not confirmed yet (a log only)
+  const writer = log && createLogWriter(log, history);
 
   function append(fields: Omit<Message, "id" | "timestamp">, signed?: MessageSignature): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
@@ -82,19 +67,9 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     if (fields.host) msg.host = true;
     if (fields.to !== undefined) msg.to = fields.to;
     if (signed) Object.assign(msg, { key: signed.key, fingerprint: fingerprint(signed.key), sig: signed.sig, nonce: signed.nonce, sentAt: signed.sentAt, prev: signed.prev, prevId: signed.prevId });
-    if (log) {
-      // The log assigns the id: `msg` is completed when it answers (routes await room.flush() before replying), and
-      // the message reaches the history and the listeners through ingest(), like everyone else's.
-      const { id: _none, ...body } = msg;
-      const w = log.append(JSON.stringify(body)).then((id) => {
-        // The poster is answered with the message as stored and ingested here (its id, and the chain hash).
-        const stored = history.since(id - 1, 1).items[0];
-        Object.assign(msg, stored && (JSON.parse(stored) as Message).id === id ? JSON.parse(stored) : { id });
-      });
-      writes.add(w);
-      void w.catch(() => {}).finally(() => writes.delete(w));
-      return msg;
-    }
+    // serve --redis: the log assigns the id; routes await room.flush() before replying, and the message reaches the
+    // history and the listeners through ingest(), like everyone else's.
+    if (writer) return writer.append(msg), msg;
     link(msg);
     deliver(msg, JSON.stringify(msg));
     return msg;
@@ -144,18 +119,11 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     options,
     startedAt,
     /** serve --redis: a participant token unknown here may have been issued by another instance; learn it first. */
-    async adoptToken(token: string | undefined): Promise<void> {
-      if (!token?.startsWith("ac_") || !log?.findToken || participants.lookupToken(token)) return;
-      const h = hashToken(token);
-      const shared = await log.findToken(h);
-      if (shared) participants.adopt(h, shared);
-    },
+    adoptToken: (token: string | undefined) => adoptToken(log, participants, token),
     /** Messages go to a log (serve --redis) and are complete only after flush(). */
     logged: !!log,
     /** Resolves when every message this room handed to its log so far is stored (rejects if one was refused). */
-    flush(): Promise<unknown> {
-      return writes.size ? Promise.all(writes) : Promise.resolve();
-    },
+    flush: (): Promise<unknown> => writer?.flush() ?? Promise.resolve(),
     /** A stored message from the log, in id order: into the history, then to the listeners. `history.restart` first
      * when the log no longer has the messages before it. */
     ingest(msg: Message, json: string) {
