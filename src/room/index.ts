@@ -55,6 +55,8 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
   const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
   const writer = log && createLogWriter(log, history);
+  /** Pausing is shared with the other instances (serve --redis). */
+  const setPaused = (next: typeof paused) => ((paused = next), log?.sharePause?.(next));
 
   function append(fields: Omit<Message, "id" | "timestamp">, signed?: MessageSignature): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
@@ -124,6 +126,11 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     logged: !!log,
     /** Resolves when every message this room handed to its log so far is stored (rejects if one was refused). */
     flush: (): Promise<unknown> => writer?.flush() ?? Promise.resolve(),
+    /** serve --redis: the host (or the loop guard) paused or resumed agents through another instance. */
+    pausedElsewhere(next: "host" | "loop" | null) {
+      paused = next;
+      if (!next) agentRun = 0;
+    },
     /** A stored message from the log, in id order: into the history, then to the listeners. `history.restart` first
      * when the log no longer has the messages before it. */
     ingest(msg: Message, json: string) {
@@ -205,11 +212,11 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
       if (human) {
         agentRun = 0;
         if (paused === "loop") {
-          paused = null;
+          setPaused(null);
           system(`${p.name} wrote, so agents may talk again.`);
         }
       } else if (options.loopGuard > 0 && ++agentRun >= options.loopGuard && !paused) {
-        paused = "loop";
+        setPaused("loop");
         system(`Agents paused: ${agentRun} agent messages in a row with no human message. A human message (or the host's Resume) lets them go on.`);
         // (A "human" here is one the host vouched for: the host's own page, a human link or key. Joining as
         // "human" with the password is a claim, and claims count as agents.)
@@ -264,13 +271,13 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
 
     pause() {
       if (paused === "host") return;
-      paused = "host";
+      setPaused("host");
       system("The host paused agents.");
     },
 
     resume() {
       if (!paused) return;
-      paused = null;
+      setPaused(null);
       agentRun = 0;
       system("The host resumed agents.");
     },

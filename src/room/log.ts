@@ -17,6 +17,8 @@ export interface MessageLog {
   findToken?(tokenHash: string): Promise<SharedParticipant | undefined>;
   /** …and end one everywhere (left, removed, replaced). */
   dropToken?(tokenHash: string): void;
+  /** Agents paused or resumed here: every instance follows. */
+  sharePause?(state: "host" | "loop" | null): void;
 }
 
 /** Appends handed to the log and not yet confirmed; `msg` is completed (id, chain hash) when its own is. */

@@ -19,6 +19,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       shareToken: (h, p) => store.link(roomId).shareToken(h, p),
       findToken: (h) => store.link(roomId).findToken(h),
       dropToken: (h) => store.link(roomId).dropToken(h),
+      sharePause: (state) => store.link(roomId).sharePause(state),
     }),
     /** Link every room, now and later; resolves once the default room's history is loaded. */
     async follow(rooms: Rooms, cap: number) {

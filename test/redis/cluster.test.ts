@@ -235,6 +235,20 @@ describeRedis("three instances, one room", () => {
     expect((await fetch(b.url + "/r/abcdefghij/messages", { headers: pw })).status).toBe(404);
   });
 
+  it("the host pausing agents through one instance pauses them on all; resuming through another resumes them", async () => {
+    const host = { authorization: `Bearer ${a.hostToken}` };
+    expect((await fetch(a.url + "/host/pause", { method: "POST", headers: host })).status).toBe(200);
+    for (const i of [b, c]) {
+      await vi.waitFor(async () => {
+        const r = await post(i, "p-paused", "should wait");
+        expect(r.status).toBe(423);
+        expect(((await r.json()) as { error: { code: string } }).error.code).toBe("PAUSED");
+      }, 30_000);
+    }
+    expect((await fetch(c.url + "/host/resume", { method: "POST", headers: host })).status).toBe(200);
+    for (const i of [a, b]) await vi.waitFor(async () => expect((await post(i, "p-paused", "may talk")).status).toBe(201), 30_000);
+  });
+
   it("the room's keys expire (a crashed fleet leaves nothing for good) and the last instance out deletes them", async () => {
     const r = new Redis(redis.url);
     try {

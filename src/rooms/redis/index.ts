@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Room } from "../../room/index.js";
 import { connectRedis } from "./connect.js";
-import { channelOf, linkRoom, roomKeys as keysOf, unavailable, type RoomLink } from "./log.js";
+import { channelOf, linkRoom, pausesOf, roomKeys as keysOf, unavailable, type RoomLink } from "./log.js";
 
 export { StoreUnreachable } from "./unreachable.js";
 
@@ -81,8 +81,12 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   const closeListeners = new Set<(id: string) => void>();
   sub.on("message", (channel: string, id: string) => {
     if (channel === CLOSES) for (const fn of closeListeners) fn(id);
+    else if (channel === pausesOf(prefix)) {
+      const [roomId, from, state] = id.split(" ");
+      if (from !== me) links.get(roomId!)?.pausedElsewhere(state ?? "");
+    }
   });
-  await sub.subscribe(channelOf(prefix), CLOSES);
+  await sub.subscribe(channelOf(prefix), CLOSES, pausesOf(prefix));
 
   const beat = async () => {
     const now = Date.now();
@@ -104,8 +108,10 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     },
     /** The room's messages go through Redis from now on; resolves once this instance has the stored history. */
     async attach(roomId: string, room: Room, cap: number): Promise<RoomLink> {
-      const link = linkRoom(cmd, roomId, room, { prefix, cap, ttlMs, log });
+      const link = linkRoom(cmd, roomId, room, { prefix, instance: me, cap, ttlMs, log });
       links.set(roomId, link);
+      const paused = await cmd.get(roomKeys(roomId).paused).catch(() => null);
+      if (paused) link.pausedElsewhere(paused);
       await cmd.sadd(ROOMS_KEY, roomId).catch(() => {});
       await link.resync();
       return link;

@@ -16,11 +16,15 @@ import type { SharedParticipant } from "../../room/participants.js";
 
 /** Every key and the channel start with the prefix ("agent-chat:"; tests give each server its own). */
 export const channelOf = (prefix: string) => `${prefix}messages`;
+/** Pauses and resumes: "<room id> <instance id> <state>". */
+export const pausesOf = (prefix: string) => `${prefix}pauses`;
 export const roomKeys = (prefix: string, roomId: string) => ({
   seq: `${prefix}room:${roomId}:seq`,
   log: `${prefix}room:${roomId}:log`,
   /** Participant tokens, by SHA-256 (never the token itself) → who they belong to. */
   tokens: `${prefix}room:${roomId}:tokens`,
+  /** "host", "loop" or "" (agents may talk). */
+  paused: `${prefix}room:${roomId}:paused`,
 });
 
 // KEYS: seq, log. ARGV: message JSON without id, count cap, channel, room id, key lifetime (ms).
@@ -42,6 +46,9 @@ export interface RoomLink extends MessageLog {
   shareToken(tokenHash: string, p: SharedParticipant): void;
   findToken(tokenHash: string): Promise<SharedParticipant | undefined>;
   dropToken(tokenHash: string): void;
+  sharePause(state: "host" | "loop" | null): void;
+  /** Another instance paused or resumed (or, at attach, the stored state). */
+  pausedElsewhere(state: string): void;
   /** A stored message seen on the subscription (or anywhere): ingested in id order, a gap fetched first. */
   offer(id: number, json: string): void;
   /** Fetch whatever this instance missed (after a reconnect); also the first load. */
@@ -49,7 +56,7 @@ export interface RoomLink extends MessageLog {
   dispose(): void;
 }
 
-export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: string; cap: number; ttlMs: number; log: (line: string) => void }): RoomLink {
+export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: string; instance: string; cap: number; ttlMs: number; log: (line: string) => void }): RoomLink {
   const keys = roomKeys(o.prefix, roomId);
   const channel = channelOf(o.prefix);
   const pending = new Map<number, string>();
@@ -129,6 +136,17 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
     dropToken(tokenHash) {
       // Sent before any later lookup on the same connection, so a lookup after a leave never finds it.
       redis.hdel(keys.tokens, tokenHash).catch(() => o.log(`redis: could not end a token of room ${roomId} in Redis`));
+    },
+    sharePause(state) {
+      redis
+        .multi()
+        .set(keys.paused, state ?? "", "PX", o.ttlMs)
+        .publish(pausesOf(o.prefix), `${roomId} ${o.instance} ${state ?? ""}`)
+        .exec()
+        .catch(() => o.log(`redis: could not share a pause of room ${roomId}; other instances did not follow`));
+    },
+    pausedElsewhere(state) {
+      room.pausedElsewhere(state === "host" || state === "loop" ? state : null);
     },
     async findToken(tokenHash) {
       let raw: string | null;
