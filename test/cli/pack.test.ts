@@ -2,7 +2,7 @@
 // install from the registry), and hold a conversation through the installed binary alone. Packing skips `prepare`:
 // `npm test` has just built dist/, and rebuilding it here would race the other suites running the CLI from it.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -42,9 +42,9 @@ describe("npm pack → npm install → agent-chat", () => {
 
       const a = await cli(["join", "--url", info!.localUrl, "--password", info!.password, "--name", "packed-a"]);
       expect(a.code).toBe(0);
-      // Through `npm exec` (what npx runs), the printed next commands say `npx -y agent-chat`.
+      // Through `npm exec` (what npx runs), the printed next commands repeat the invite's pinned `npx -y agent-chat@X.Y.Z`.
       const b = await exec("npm", ["exec", "--prefix", prefix, "--", "agent-chat", "join", "--name", "packed-b"], { env: { ...npmEnv, AGENT_CHAT_HOME: h.home } });
-      expect(b.stdout).toContain("  npx -y agent-chat wait --name packed-b  ");
+      expect(b.stdout).toContain(`  npx -y agent-chat@${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version} wait --name packed-b  `);
 
       const waiting = cli(["wait", "--name", "packed-b", "--timeout", "20"]);
       // Send once the wait is listening (the room shows packed-b online by long-poll).
