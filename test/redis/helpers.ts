@@ -175,7 +175,9 @@ export async function startNginx(dir: string, ports: number[]): Promise<TestNgin
       url: `http://127.0.0.1:${port}`,
       port,
       async stop() {
-        proc.kill("SIGKILL");
+        // SIGTERM: the master stops its workers before it exits. A SIGKILLed master leaves its workers running,
+        // orphaned (and nginx clears their environment, so tempDir's cleanup could not find them).
+        proc.kill("SIGTERM");
         await exited(proc);
       },
     };
