@@ -21,7 +21,7 @@ export function describeNotices(list: Notice[], more = 0): string {
   return `${shown.join("; ")}${rest > 0 ? `; and ${rest} more joined or left` : ""}.`;
 }
 
-export function createNotices(o: { windowMs: number; now: () => number; emit: (text: string) => void }) {
+export function createNotices(o: { windowMs: number; now: () => number; emit: (text: string) => void; onError?: (err: unknown) => void }) {
   let pending: Notice[] = []; // the first LISTED of the window; the rest are only counted
   let more = 0;
   let windowStart = -Infinity;
@@ -41,6 +41,17 @@ export function createNotices(o: { windowMs: number; now: () => number; emit: (t
     o.emit(describeNotices(list, extra));
   }
 
+  // Nothing above a timer can catch: a store that refuses the notice (serve --redis while Redis is down) would
+  // crash the process. The combined notice is lost, like any message the room could not store then; the room and
+  // later notices carry on.
+  function flushFromTimer() {
+    try {
+      flush();
+    } catch (err) {
+      o.onError?.(err);
+    }
+  }
+
   return {
     add(n: Notice) {
       const t = o.now();
@@ -56,7 +67,7 @@ export function createNotices(o: { windowMs: number; now: () => number; emit: (t
       if (pending.length < LISTED) pending.push(n);
       else more++;
       // A real timer, for a room nobody writes in; tests drive the room's clock and call flush() instead.
-      timer ??= setTimeout(flush, Math.max(0, windowStart + o.windowMs - t)).unref();
+      timer ??= setTimeout(flushFromTimer, Math.max(0, windowStart + o.windowMs - t)).unref();
     },
     /** Announce what is waiting now (before any other message, so the order stays true). */
     flush,
