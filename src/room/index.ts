@@ -13,6 +13,8 @@ import { adoptToken, createLogWriter, tokenHooks, type MessageLog } from "./log.
 import { createPrivateIndex } from "./visibility.js";
 import { createRoomIdentity, type ProvenKey } from "./identity.js";
 import { fingerprint, type MessageSignature } from "../protocol/signing.js";
+import { checkText, joinLimitedError, pausedError, postLimitedError } from "./refusals.js";
+import { roomInfo } from "./info.js";
 
 export type { Participant } from "./participants.js";
 export { visibleTo } from "./visibility.js";
@@ -27,11 +29,7 @@ export type { MessageLog } from "./log.js";
  * agent, whatever the body says. */
 export type Sender = { participant: Participant } | { name: string };
 
-// C0 controls other than tab, newline and carriage return, DEL, and C1 controls: they break terminals and logs.
-const BAD_TEXT_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-
-/** Most participants one GET /room lists; the rest are paged with ?offset=. */
-export const MAX_PARTICIPANTS_LISTED = 200;
+export { MAX_PARTICIPANTS_LISTED } from "./info.js";
 
 export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {}, log?: MessageLog) {
   const options: RoomOptions = { ...defaultRoomOptions, ...partial };
@@ -107,16 +105,6 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     return p.name;
   }
 
-  function checkText(text: unknown): string {
-    if (typeof text !== "string") throw new RoomError("BAD_FIELD", `"text" must be a string.`);
-    if (!text.trim()) throw new RoomError("EMPTY_TEXT", `"text" is empty; send some words.`);
-    if (Buffer.byteLength(text) > options.maxTextBytes) {
-      throw new RoomError("TEXT_TOO_LARGE", `"text" is ${Buffer.byteLength(text)} bytes; the limit is ${options.maxTextBytes}. Split it into several messages.`);
-    }
-    if (BAD_TEXT_CHARS.test(text)) throw new RoomError("BAD_TEXT", `"text" contains control characters; remove them (tabs and newlines are fine).`);
-    return text;
-  }
-
   return {
     options,
     startedAt,
@@ -162,33 +150,15 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
      * `origin`: the credential and address the transport saw (rate limits); absent for in-process callers. */
     post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string; signed?: Record<string, unknown> } = {}, origin?: Origin): Message {
       // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
-      const text = checkText(rawText);
+      const text = checkText(rawText, options.maxTextBytes);
       const human = "participant" in sender && speaksAsHuman(sender.participant);
-      if (!human && paused) {
-        throw new RoomError(
-          "PAUSED",
-          (paused === "host"
-            ? "The host paused agents in this room; wait (agent-chat wait) until the host resumes."
-            : `Agents are paused after ${options.loopGuard} agent messages in a row: waiting for a human to write (or the host to resume).`) +
-            ("participant" in sender && sender.participant.kind === "human"
-              ? ' Joining as "human" with the room password is a claim: only humans the host vouched for (its page, a human link or key) talk through a pause.'
-              : ""),
-        );
-      }
+      if (!human && paused) throw pausedError(paused, options.loopGuard, "participant" in sender && sender.participant.kind === "human");
       if (!("participant" in sender)) participants.checkAvailable(sender.name);
       const to = extra.to === undefined ? undefined : recipient(sender, extra.to);
       // A private message's signature covers the recipient as the room names it (README "Known agents").
       const signature = identity.checkPost("participant" in sender ? sender.participant : undefined, text, extra.signed, extra.replyTo, to);
       const limited = limits.post("participant" in sender ? sender.participant.key : undefined, origin, "participant" in sender ? undefined : foldName(sender.name));
-      if (limited.wait) {
-        throw new RoomError(
-          "RATE_LIMITED",
-          limited.scope === "room"
-            ? `The room as a whole is taking messages as fast as it allows; retry in ${limited.wait} s.`
-            : `Sending too fast (limit ${options.rateLimit}/min per sender; password-only posts count per address, whatever the name); retry in ${limited.wait} s.`,
-          { retryAfter: limited.wait },
-        );
-      }
+      if (limited.wait) throw postLimitedError(limited.wait, limited.scope, options.rateLimit);
       let p: Participant;
       if ("participant" in sender) p = sender.participant;
       else {
@@ -233,7 +203,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
         if (!(mine && "participant" in mine && mine.participant.identity)) identity.checkUnproven(!!joinAs.host);
       }
       const wait = limits.join(origin);
-      if (wait) throw new RoomError("RATE_LIMITED", `Too many joins (limit ${options.joinLimit}/min per address and per key, ${options.joinLimit * 10}/min for the room); retry in ${wait} s.`, { retryAfter: wait });
+      if (wait) throw joinLimitedError(wait, options.joinLimit);
       const r = participants.join(name, joinAs, ownToken, proven);
       // (Whether a "human" is vouched for shows in GET /room and on its messages; the notice keeps its old words.)
       if (r.isNew) notices.add({ name, what: `joined (${joinAs.kind})` });
@@ -300,39 +270,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     /** The room's state; the participant list paged (`offset`, `limit`), online first, then by name. `viewer`: who
      * asks (counts leave out private messages it may not see). */
     info(extraLimits: Record<string, number> = {}, page: { offset?: number; limit?: number } = {}, viewer?: string) {
-      const t = now();
-      participants.sweep();
-      const list = participants.all().map((p) => participants.info(p, t));
-      list.sort((a, b) => Number(b.online) - Number(a.online) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const offset = page.offset ?? 0;
-      const limit = Math.min(page.limit ?? MAX_PARTICIPANTS_LISTED, MAX_PARTICIPANTS_LISTED);
-      const shown = list.slice(offset, offset + limit);
-      return {
-        title,
-        startedAt,
-        requireIdentity: options.requireIdentity,
-        participants: shown,
-        participantCount: list.length,
-        ...(offset + shown.length < list.length ? { participantsMore: true, participantsNext: offset + shown.length } : {}),
-        messageCount: history.size - privates.hiddenFrom(viewer, history.oldestId, history.lastId),
-        lastId: history.lastId,
-        oldestId: history.oldestId,
-        paused,
-        // The chain hash before the oldest kept message: where a transcript's chain starts (README "Known agents").
-        chainStart: identity.hashAt(history.oldestId - 1) ?? null,
-        barred: participants.barredNames(),
-        limits: {
-          history: options.history,
-          maxTextBytes: options.maxTextBytes,
-          historyBytes: options.historyBytes,
-          rateLimitPerMinute: options.rateLimit,
-          joinLimitPerMinute: options.joinLimit,
-          maxParticipants: options.maxParticipants,
-          maxBatch: options.maxBatch,
-          loopGuard: options.loopGuard,
-          ...extraLimits,
-        },
-      };
+      return roomInfo({ title, startedAt, paused, options, participants, history, privates, identity, now }, extraLimits, page, viewer);
     },
   };
 }
