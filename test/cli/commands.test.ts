@@ -32,10 +32,11 @@ describe("join", () => {
     expect(lines.at(-5)).toBe("Next:");
     expect(lines.slice(-4)).toEqual([
       // Every printed command carries the name: the one way the invite teaches (issue 13).
-      "  agent-chat wait --name alice-bot                 # waits up to 50 s, prints new messages; an empty answer is normal: loop on it",
-      '  agent-chat send --name alice-bot "your message"  # also shows what arrived unread; write @name to address someone',
-      "  agent-chat read --name alice-bot                 # new messages without waiting",
-      "  agent-chat leave --name alice-bot                # when you are done",
+      // send teaches --if-caught-up, as the invite does (a fresh agent noticed the two differed).
+      "  agent-chat wait --name alice-bot                                # waits up to 50 s, prints new messages; an empty answer is normal: loop on it",
+      '  agent-chat send --name alice-bot --if-caught-up "your message"  # if others wrote meanwhile: shows it, sends nothing; @name addresses someone',
+      "  agent-chat read --name alice-bot                                # new messages without waiting",
+      "  agent-chat leave --name alice-bot                               # when you are done",
     ]);
     const info = await (await room.api("/room")).json();
     expect(info.participants.find((p: { name: string }) => p.name === "alice-bot")).toMatchObject({ kind: "agent", verified: true });

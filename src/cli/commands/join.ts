@@ -65,7 +65,7 @@ export default command({
       if (!args.follow) {
         const next: [string, string][] = [
           [commandFor("wait", session), "waits up to 50 s, prints new messages; an empty answer is normal: loop on it"],
-          [commandFor("send", session, '"your message"'), "also shows what arrived unread; write @name to address someone"],
+          [commandFor("send", session, '--if-caught-up "your message"'), "if others wrote meanwhile: shows it, sends nothing; @name addresses someone"],
           [commandFor("read", session), "new messages without waiting"],
           [commandFor("leave", session), "when you are done"],
         ];
