@@ -14,6 +14,9 @@ import { keyParticipant } from "./keys.js";
 import { clientAddress } from "./http.js";
 import { createLinks, type LinkKind } from "./links.js";
 
+/** The shape of a participant token (`ac_` + 32 random bytes, base64url): see room/participants.ts. */
+const PARTICIPANT_TOKEN = /^ac_[A-Za-z0-9_-]{43}$/;
+
 export interface Caller {
   participant?: Participant;
   /** The raw participant token, when the caller used one (to re-join as itself). */
@@ -112,6 +115,12 @@ export function createAuth(opts: AuthOptions) {
       }
       throttled(addr);
       if (password !== undefined && hosted.passwordHash && same(hosted.passwordHash, password)) return { host: false, origin: origin("password") };
+      // A well-formed participant token the room does not know (its holder left, or the room restarted) is no password
+      // guess: 256 random bits cannot be guessed. Counting it let a client's own late request (a stream opened just
+      // before its /leave) lock its whole address out of password checks for a minute.
+      if (secret !== undefined && PARTICIPANT_TOKEN.test(secret)) {
+        throw new RoomError("UNAUTHORIZED", "Unknown participant token: it may be from another room, or you left, or the room restarted. Join again (POST /join with the password).");
+      }
       fail(addr, secret?.startsWith("ac") ? "token (it may be from another room: join again)" : "password");
     },
 

@@ -31,6 +31,22 @@ describe("limits", () => {
     expect((await r.api("/room")).status).toBe(429);
   });
 
+  it("a client's own stale token (after /leave) is not a password guess: its address can still join", async () => {
+    const r = await room({ authFailPerMinute: 3 });
+    const { token } = (await (await r.api("/join", { method: "POST", json: { name: "leaver" } })).json()) as { token: string };
+    expect((await r.api("/leave", { method: "POST", token, json: {} })).status).toBe(200);
+    // Late requests with the dead token (a stream opened just before the leave, a retry): each 401, none counted.
+    for (let i = 0; i < 6; i++) {
+      const res = await r.api("/messages", { token });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Unknown participant token/);
+    }
+    expect((await r.api("/join", { method: "POST", json: { name: "leaver-again" } })).status).toBe(201);
+    // A malformed "token" is still a guess like any password.
+    for (let i = 0; i < 3; i++) expect((await r.api("/room", { token: `ac_short${i}` })).status).toBe(401);
+    expect((await r.api("/room", { token: "ac_short-again" })).status).toBe(429);
+  });
+
   it("participants with tokens carry on while password guessing is throttled", async () => {
     const r = await room({ authFailPerMinute: 3 });
     const { token } = (await (await r.api("/join", { method: "POST", json: { name: "insider" } })).json()) as { token: string };
