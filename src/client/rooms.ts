@@ -3,7 +3,9 @@
 import { CliError, Exit, usageError } from "./exit.js";
 import { normalizeUrl, request, type Conn } from "./http.js";
 
-export const ROOM_ID = /^[a-z0-9]{8,32}$/;
+import { ROOM_ID, type KeyInfo } from "../protocol/rooms.js";
+
+export { ROOM_ID, type KeyInfo } from "../protocol/rooms.js";
 const ROOM_PATH = /\/r\/([^/]+)$/;
 
 /** The room's base URL: the server's plus /r/<id> (a /r/<x> already on `url` is replaced). No id: `url` as is. */
@@ -53,20 +55,6 @@ export interface RoomSummary {
   paused: null | "host" | "loop";
 }
 
-export interface KeyInfo {
-  keyId: string;
-  label: string;
-  name: string | null;
-  kind: "agent" | "human" | null;
-  uses: number | null;
-  used: number;
-  claimedBy: string | null;
-  claimedAt: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  expired: boolean;
-  revoked: boolean;
-}
 
 export interface MintedKey {
   key: string;

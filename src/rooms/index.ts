@@ -14,6 +14,7 @@ import { RoomError } from "../protocol/errors.js";
 import { defaultRoomOptions, type RoomOptions } from "../protocol/types.js";
 import { createRoom, type MessageLog, type Room } from "../room/index.js";
 import { createKeys, type Keys } from "./keys.js";
+import { ROOM_ID } from "../protocol/rooms.js";
 
 export interface RoomsOptions extends RoomOptions {
   /** The default room's password. */
@@ -69,7 +70,7 @@ export function newRoomId(): string {
   for (const b of bytes) s += ID_ALPHABET[b % 36]; // 256 % 36 bias is irrelevant for an identifier
   return s;
 }
-export const ROOM_ID = /^[a-z0-9]{8,32}$/;
+export { ROOM_ID } from "../protocol/rooms.js";
 
 /** Closed ids remembered for 410 answers; older ones fall back to 404. */
 const CLOSED_MEMORY = 10_000;

@@ -3,6 +3,9 @@
 // (`uses`), an expiry, and the hashes of the participant tokens minted from it, so revoking it stops them too.
 import { hash, randomBytes } from "node:crypto";
 import { RoomError } from "../protocol/errors.js";
+import type { KeyInfo } from "../protocol/rooms.js";
+
+export type { KeyInfo } from "../protocol/rooms.js";
 
 export interface InviteKey {
   keyId: string;
@@ -29,22 +32,6 @@ export interface InviteKey {
   tokens: Set<string>;
 }
 
-/** What GET /r/<id>/keys shows: everything but secrets and token hashes. */
-export interface KeyInfo {
-  keyId: string;
-  label: string;
-  name: string | null;
-  kind: "agent" | "human" | null;
-  uses: number | null;
-  used: number;
-  claimedBy: string | null;
-  claimedAt: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  expired: boolean;
-  revoked: boolean;
-  fingerprint: string | null;
-}
 
 export interface MintSpec {
   label: string;
