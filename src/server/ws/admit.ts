@@ -2,7 +2,10 @@
 // claimed (its name pinned at first use; a key already joined continues as its participant), a token is its
 // participant, the password or the host token with a name joins that name (the room's member cap applies), and
 // without a name the socket only reads.
+import type { IncomingMessage } from "node:http";
 import { checkName } from "../../protocol/names.js";
+import type { ClientFrame } from "../../protocol/ws.js";
+import type { WsSocket } from "./hub.js";
 import type { Participant } from "../../room/index.js";
 import type { HostedRoom, Rooms } from "../../rooms/index.js";
 import type { Caller } from "../auth.js";
@@ -28,4 +31,19 @@ export function roomAdmission(rooms: Rooms, hosted: HostedRoom): Admit {
     // caller's credential and address, as POST /join's are.
     return hosted.room.join(n, { kind: kind ?? "agent", vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin);
   };
+}
+
+export const NO_QUERY = new URLSearchParams();
+
+/** The join frame's credential as the HTTP request the shared auth reads (one auth path for every transport). */
+export function credentialRequest(sock: WsSocket, f: Extract<ClientFrame, { type: "join" }>): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const h of ["cf-connecting-ip", "x-forwarded-for"]) {
+    const v = sock.header(h);
+    if (v !== undefined) headers[h] = v;
+  }
+  const bearer = f.token ?? f.key;
+  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
+  else if (f.password !== undefined) headers["x-room-password"] = f.password;
+  return { headers, socket: { remoteAddress: sock.remoteAddress } } as unknown as IncomingMessage;
 }

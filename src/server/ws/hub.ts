@@ -2,14 +2,13 @@
 // into one Buffer and that same Buffer goes to every live socket. A socket joins, gets `joined`, replays history
 // after its cursor (pausing on backpressure), then goes live, in one synchronous step, so nothing falls between.
 // A socket whose unsent output passes maxBufferBytes is closed as a slow consumer; it resumes with `after`.
-import type { IncomingMessage } from "node:http";
 import { RoomError } from "../../protocol/errors.js";
 import { checkName } from "../../protocol/names.js";
 import type { ParticipantInfo } from "../../protocol/types.js";
 import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.js";
 import { visibleTo, type Participant, type Room } from "../../room/index.js";
 import type { RoomAuth as Auth } from "../auth.js";
-import type { Admit } from "./admit.js";
+import { credentialRequest, NO_QUERY, type Admit } from "./admit.js";
 import { errorFrame, FrameError, frameBuffer, messageFrame } from "./frames.js";
 
 /** What the hub needs of a socket (the gateway adapts crossws's peer to it). */
@@ -298,20 +297,3 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
 }
 
 export type WsHub = ReturnType<typeof createWsHub>;
-
-// --- internal ---
-
-const NO_QUERY = new URLSearchParams();
-
-/** The join frame's credential as the HTTP request the shared auth reads (one auth path for every transport). */
-function credentialRequest(sock: WsSocket, f: Extract<ClientFrame, { type: "join" }>): IncomingMessage {
-  const headers: Record<string, string> = {};
-  for (const h of ["cf-connecting-ip", "x-forwarded-for"]) {
-    const v = sock.header(h);
-    if (v !== undefined) headers[h] = v;
-  }
-  const bearer = f.token ?? f.key;
-  if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
-  else if (f.password !== undefined) headers["x-room-password"] = f.password;
-  return { headers, socket: { remoteAddress: sock.remoteAddress } } as unknown as IncomingMessage;
-}
