@@ -1,6 +1,7 @@
 // Sharing the room: the instruction block for agents (clipboard, with a select-and-copy fallback) and the QR code
 // of the room link for a person's phone.
-import { $, el } from "./dom.js";
+import { $ } from "./dom.js";
+import { flash, writeClipboard } from "./clipboard.js";
 
 export function createInvite({ api, openPanel, isFatal }) {
   let text = null;
@@ -10,17 +11,6 @@ export function createInvite({ api, openPanel, isFatal }) {
     try { text = await api("invite", { as: "text" }); } catch { /* fetched again on tap */ }
   }
 
-  function flash(btn, label, ok) {
-    if (!btn.dataset.label) btn.dataset.label = btn.textContent;
-    btn.textContent = label;
-    btn.classList.toggle("done", ok);
-    clearTimeout(Number(btn.dataset.timer));
-    btn.dataset.timer = String(setTimeout(() => {
-      btn.textContent = btn.dataset.label;
-      btn.classList.remove("done");
-    }, 2500));
-  }
-
   async function copy(btn) {
     try {
       if (!text) text = await api("invite", { as: "text" });
@@ -28,20 +18,7 @@ export function createInvite({ api, openPanel, isFatal }) {
       if (!isFatal(e)) flash(btn, "Not available", false);
       return;
     }
-    let ok = false;
-    try {
-      await navigator.clipboard.writeText(text);
-      ok = true;
-    } catch {
-      // Plain-http LAN pages have no clipboard API: the old way still works within the tap.
-      const ta = el("textarea", "sr-only");
-      ta.value = text;
-      ta.setAttribute("readonly", "");
-      document.body.append(ta);
-      ta.select();
-      try { ok = document.execCommand("copy"); } catch { ok = false; }
-      ta.remove();
-    }
+    const ok = await writeClipboard(text);
     if (ok) {
       flash(btn, "Copied", true);
       $("invite-fallback").hidden = true;
