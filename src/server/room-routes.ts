@@ -211,12 +211,14 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const removed = hosted.room.remove(checkName(body.name));
       // Optionally shut the door behind them too: a removed password holder still knows the password.
       const password = body.rotatePassword === true ? rotatePassword(hosted) : undefined;
+      await hosted.room.flush(); // serve --redis: the room's "removed" line is stored before the host hears back
       json(200, { ok: true, removed: removed?.name ?? null, ...(password ? { password } : {}) });
     }),
     route("POST", "/host/unban", async ({ req, json, hosted, caller }) => {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       const was = hosted.room.unban(checkName(body.name));
+      await hosted.room.flush(); // serve --redis: the "let back in" line is stored before the host hears back
       json(200, { ok: true, unbanned: was ?? null });
     }),
     route("POST", "/host/password", async ({ req, json, hosted, caller }) => {
@@ -248,12 +250,14 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const body = await readJsonObject(req, d.maxBodyBytes);
       send(200, JSON.stringify({ ok: true, ...d.auth.redeem(req, body.code) }), JSON_TYPE, { "cache-control": "no-store" });
     }, { auth: false }),
-    route("POST", "/host/pause", ({ json, hosted, caller }) => (hostOnly(caller), hosted.room.pause(), json(200, { ok: true, paused: hosted.room.paused }))),
-    route("POST", "/host/resume", ({ json, hosted, caller }) => (hostOnly(caller), hosted.room.resume(), json(200, { ok: true, paused: hosted.room.paused }))),
+    // serve --redis: each host action's system line is stored (flush) before the host hears back, as for a post.
+    route("POST", "/host/pause", async ({ json, hosted, caller }) => (hostOnly(caller), hosted.room.pause(), await hosted.room.flush(), json(200, { ok: true, paused: hosted.room.paused }))),
+    route("POST", "/host/resume", async ({ json, hosted, caller }) => (hostOnly(caller), hosted.room.resume(), await hosted.room.flush(), json(200, { ok: true, paused: hosted.room.paused }))),
     route("POST", "/host/title", async ({ req, json, hosted, caller }) => {
       hostOnly(caller);
       const body = await readJsonObject(req, d.maxBodyBytes);
       hosted.room.setTitle(checkTitle(body.title));
+      await hosted.room.flush();
       json(200, { ok: true, title: hosted.room.title });
     }),
   ];
