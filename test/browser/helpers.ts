@@ -2,9 +2,9 @@
 // person, an HTTP agent that talks to the room with fetch, and two small proxies that misbehave on purpose
 // (one drops every connection on demand, one buffers SSE bodies like a Cloudflare quick tunnel).
 import { existsSync } from "node:fs";
-import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
-import { describe, expect, it, vi } from "vitest";
-import type { TestRoom } from "../support/room.js";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { startTestRoom, type TestRoom } from "../support/room.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const haveChromium = existsSync(CHROMIUM);
@@ -67,6 +67,59 @@ export function watch(page: Page) {
     if (m.type() === "error" && /Refused to|Content Security Policy/i.test(m.text())) problems.push(`csp: ${m.text()}`);
   });
   return problems;
+}
+
+/**
+ * The hooks a browser suite needs, registered in the calling describe(): one Chromium for the file; contexts, rooms and
+ * whatever the test hands to `defer` closed after each test (last first); and no page error or CSP refusal on any
+ * page opened through it, checked once at the end.
+ */
+export function useBrowser() {
+  let browser: Browser | undefined;
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const problems: string[][] = [];
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    expect(problems.flat(), "no page errors, no CSP refusals").toEqual([]);
+  });
+  const kit = {
+    get browser(): Browser {
+      if (!browser) throw new Error("useBrowser(): Chromium is not launched yet (use it inside a test)");
+      return browser;
+    },
+    /** Close `fn`'s thing after this test. */
+    defer(fn: () => Promise<unknown> | void) {
+      cleanups.push(fn);
+    },
+    /** A fresh context (closed after the test) with one watched page. */
+    async page(opts: BrowserContextOptions = PHONE): Promise<{ ctx: BrowserContext; page: Page }> {
+      const ctx = await kit.browser.newContext(opts);
+      ctx.setDefaultTimeout(10_000);
+      cleanups.push(() => ctx.close());
+      const page = await ctx.newPage();
+      problems.push(watch(page));
+      return { ctx, page };
+    },
+    /** A fresh page that has joined the room at `url` as `name`. */
+    async open(url: string, name: string, opts: BrowserContextOptions = PHONE) {
+      const opened = await kit.page(opts);
+      await joinAs(opened.page, url, name);
+      return opened;
+    },
+    /** A room for this test only. */
+    async room(opts: Parameters<typeof startTestRoom>[0] = {}): Promise<TestRoom> {
+      const r = await startTestRoom(opts);
+      cleanups.push(() => r.close());
+      return r;
+    },
+  };
+  return kit;
 }
 
 /** Open the web UI at `url` (with its fragment) and join as `name`; returns when the stream is live. */

@@ -2,10 +2,10 @@
 // a proxy that buffers SSE (as Cloudflare quick tunnels do), history that moved on while away, and a room that
 // closed for good.
 import { readFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { startTestRoom, type TestRoom } from "../support/room.js";
-import { DESKTOP, PHONE, bufferingProxy, describeBrowser, httpAgent, joinAs, launch, message, shownIds, shownTexts, tcpProxy, watch } from "./helpers.js";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
+import type { TestRoom } from "../support/room.js";
+import { DESKTOP, bufferingProxy, describeBrowser, httpAgent, message, shownIds, shownTexts, tcpProxy, useBrowser } from "./helpers.js";
 
 const linkFor = (base: string, room: TestRoom) => `${base}/#password=${encodeURIComponent(room.password)}`;
 const state = (page: Page) => page.locator("#conn").getAttribute("data-state");
@@ -17,41 +17,12 @@ async function expectInOrderOnce(page: Page) {
 }
 
 describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
-  let browser: Browser;
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  const problems: string[][] = [];
-
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(problems.flat(), "no page errors, no CSP refusals").toEqual([]);
-  });
-
-  async function open(url: string, name: string, opts = PHONE) {
-    const ctx = await browser.newContext(opts);
-    ctx.setDefaultTimeout(10_000);
-    cleanups.push(() => ctx.close());
-    const page = await ctx.newPage();
-    problems.push(watch(page));
-    await joinAs(page, url, name);
-    return { ctx, page };
-  }
-
-  async function room(opts = {}) {
-    const r = await startTestRoom(opts);
-    cleanups.push(() => r.close());
-    return r;
-  }
+  const { open, room, defer } = useBrowser();
 
   it("the connection drops: the page says so, reconnects by itself, and shows every message once, in order", async () => {
     const r = await room();
     const proxy = await tcpProxy(r.port);
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const { page } = await open(linkFor(proxy.url, r), "Rita");
     const bot = await httpAgent(r, "steady-bot"); // talks to the room directly, not through the broken path
     await bot.post("before 1");
@@ -98,7 +69,7 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
   it("behind a proxy that buffers SSE, the page switches to long-poll by itself and messages still arrive", async () => {
     const r = await room();
     const proxy = await bufferingProxy(r.port);
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const { page } = await open(linkFor(proxy.url, r), "Bea", DESKTOP);
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe("polling");
     expect(proxy.streamsHeld).toBeGreaterThanOrEqual(1);
@@ -127,7 +98,7 @@ describeBrowser("web UI: reconnecting, long-poll fallback, room closed", () => {
   it("history moved on while away: the page reloads what the room keeps and says messages were missed", async () => {
     const r = await room({ history: 5 });
     const proxy = await tcpProxy(r.port);
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const { page } = await open(linkFor(proxy.url, r), "Hugo");
     const bot = await httpAgent(r, "busy-bot");
     await bot.post("seen");

@@ -2,10 +2,10 @@
 // light and dark: Leave asks and offers Rejoin with the tab's credentials; a restarted room keeps the old
 // conversation read-only with a Rejoin banner; a closed room disables the composer; a message typed offline waits
 // with a pending mark and is sent once; a send whose answer was lost is not sent twice.
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, patientPolls } from "./helpers.js";
+import { PHONES, describeBrowser, httpAgent, joinAs, message, patientPolls, useBrowser } from "./helpers.js";
 
 patientPolls();
 
@@ -14,34 +14,9 @@ const state = (page: Page) => page.locator("#conn").getAttribute("data-state");
 const texts = async (r: TestRoom) => ((await (await r.api("/messages")).json()) as { messages: { agent: string; text: string }[] }).messages;
 
 describeBrowser("web UI: the conversation survives leaving, restarts, closing and going offline", () => {
-  let browser: Browser;
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  const problems: string[][] = [];
-
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(problems.flat(), "no page errors, no CSP refusals").toEqual([]);
-  });
-
-  async function open(view: number): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext(PHONES[view]);
-    ctx.setDefaultTimeout(10_000);
-    cleanups.push(() => ctx.close());
-    const page = await ctx.newPage();
-    problems.push(watch(page));
-    return { ctx, page };
-  }
-  async function room(opts = {}) {
-    const r = await startTestRoom(opts);
-    cleanups.push(() => r.close());
-    return r;
-  }
+  const kit = useBrowser();
+  const { room } = kit;
+  const open = (view: number) => kit.page(PHONES[view]);
 
   it("#2 Leave asks first; after leaving the conversation stays, the tab keeps the link, and Rejoin comes back (320 light)", async () => {
     const r = await room();
@@ -78,10 +53,7 @@ describeBrowser("web UI: the conversation survives leaving, restarts, closing an
 
   it("#2 on a desktop, Shift+Tab from the message box does not land on Leave", async () => {
     const r = await room();
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    cleanups.push(() => ctx.close());
-    const page = await ctx.newPage();
-    problems.push(watch(page));
+    const { page } = await kit.page({ viewport: { width: 1280, height: 800 } });
     await joinAs(page, linkFor(r), "Kim");
     await page.locator("#input").focus();
     await page.keyboard.press("Shift+Tab");

@@ -1,10 +1,10 @@
 // The page over a WebSocket in Chromium: it holds one socket (no event stream), survives a tunnel stand-in's drops
 // with every message once and in order, and behind a proxy that refuses upgrades it falls back to the event stream
 // by itself.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, shownIds, shownTexts, tcpProxy, watch } from "../browser/helpers.js";
-import { startTestRoom, type TestRoom } from "../support/room.js";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
+import { DESKTOP, describeBrowser, httpAgent, message, shownIds, shownTexts, tcpProxy, useBrowser } from "../browser/helpers.js";
+import type { TestRoom } from "../support/room.js";
 import { freezingProxy, upgradeRefusingProxy } from "./helpers.js";
 
 const linkFor = (base: string, room: TestRoom) => `${base}/#password=${encodeURIComponent(room.password)}`;
@@ -13,41 +13,12 @@ const via = async (r: TestRoom, name: string) =>
   ((await (await r.api("/room")).json()) as { participants: { name: string; via: string }[] }).participants.find((p) => p.name === name)?.via;
 
 describeBrowser("web UI over WebSocket", () => {
-  let browser: Browser;
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  const problems: string[][] = [];
-
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    expect(problems.flat(), "no page errors, no CSP refusals").toEqual([]);
-  });
-
-  async function open(url: string, name: string, opts = PHONE) {
-    const ctx = await browser.newContext(opts);
-    ctx.setDefaultTimeout(10_000);
-    cleanups.push(() => ctx.close());
-    const page = await ctx.newPage();
-    problems.push(watch(page));
-    await joinAs(page, url, name);
-    return { ctx, page };
-  }
-
-  async function room(opts = {}) {
-    const r = await startTestRoom(opts);
-    cleanups.push(() => r.close());
-    return r;
-  }
+  const { open, room, defer } = useBrowser();
 
   it("a phone holds one socket through a tunnel stand-in and survives its drops: every message once, in order", async () => {
     const r = await room();
     const proxy = await tcpProxy(r.port);
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const { page } = await open(linkFor(proxy.url, r), "Wendy");
     await expect.poll(() => r.stats().websockets).toBe(1);
     expect(r.stats().streams).toBe(0);
@@ -79,7 +50,7 @@ describeBrowser("web UI over WebSocket", () => {
   it("behind a proxy that refuses upgrades, the page falls back to the event stream by itself", async () => {
     const r = await room();
     const proxy = await upgradeRefusingProxy(r.port);
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const { page } = await open(linkFor(proxy.url, r), "Fay", DESKTOP);
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe("live");
     await expect.poll(() => r.stats().streams).toBe(1);
@@ -94,7 +65,7 @@ describeBrowser("web UI over WebSocket", () => {
   it("a socket gone silent (the path froze, nothing closed) is noticed by the missing server pings, and replaced", async () => {
     const r = await room({ wsPingMs: 400 }); // the page counts 2.5 pings of silence as a dead link
     const proxy = await freezingProxy(r.port);
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     const { page } = await open(linkFor(proxy.url, r), "Sid");
     await expect.poll(() => r.stats().websockets).toBe(1);
     const bot = await httpAgent(r, "quiet-bot");
