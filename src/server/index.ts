@@ -158,6 +158,11 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
       const m = /^\/r\/([^/]+)\/ws$/.exec(pathname);
       return m ? transports.of(rooms.resolve(m[1])).ws : undefined;
     },
+    // serve --redis: a room created on another instance is learnt from Redis before its socket is resolved.
+    learn: (url) => {
+      const id = store && /^\/r\/([^/?#]+)\/ws(?:[?#]|$)/.exec(url)?.[1];
+      return id ? store.learn(rooms, id) : undefined;
+    },
     refuse: () =>
       closing
         ? new RoomError("SHUTTING_DOWN", "The room is shutting down.")

@@ -235,6 +235,37 @@ describeRedis("three instances, one room", () => {
     expect((await fetch(b.url + "/r/abcdefghij/messages", { headers: pw })).status).toBe(404);
   });
 
+  it("a WebSocket straight to an instance that has not seen a created room joins it, and gets what the others post", async () => {
+    const host = { authorization: `Bearer ${a.hostToken}`, "content-type": "application/json" };
+    const made = await fetch(a.url + "/rooms", { method: "POST", headers: host, body: JSON.stringify({ title: "socket first" }) });
+    expect(made.status).toBe(201);
+    const { room } = (await made.json()) as { room: { id: string; password: string } };
+    const pw = { "x-room-password": room.password, "content-type": "application/json" };
+    // C has had no HTTP request for this room: the socket is the first thing it hears of it.
+    const ws = await joinWs(c.url, { password: room.password, name: "ws-cleo" }, `/r/${room.id}/ws`);
+    expect(ws.joined.participant).toEqual({ name: "ws-cleo", kind: "agent" });
+    expect(ws.joined.room.title).toBe("socket first");
+    // A participant token minted on A for this room, used first on B's socket (B has not seen the room either).
+    const j = await fetch(a.url + `/r/${room.id}/join`, { method: "POST", headers: pw, body: JSON.stringify({ name: "ws-tok" }) });
+    expect(j.status).toBe(201);
+    const { token } = (await j.json()) as { token: string };
+    const wsB = await joinWs(b.url, { token }, `/r/${room.id}/ws`);
+    expect(wsB.joined.participant).toEqual({ name: "ws-tok", kind: "agent" });
+    wsB.send({ type: "send", text: "from b's socket", ref: 1 });
+    expect((await wsB.next("sent")).message).toMatchObject({ agent: "ws-tok", verified: true });
+    for (let i = 0; i < 5; i++) expect((await fetch(b.url + `/r/${room.id}/messages`, { method: "POST", headers: pw, body: JSON.stringify({ agent: "p-sock", text: `b${i}` }) })).status).toBe(201);
+    const seen = () => ws.frames.filter((f) => f.type === "message").map((f) => f.message as Msg);
+    await vi.waitFor(() => expect(seen().filter((m) => m.agent === "p-sock")).toHaveLength(5), 30_000);
+    const log = ((await (await fetch(b.url + `/r/${room.id}/messages`, { headers: pw })).json()) as { messages: Msg[] }).messages;
+    // Everything after the socket's join, once each and in order, as B stored it.
+    expect(seen()).toEqual(log.filter((m) => m.id > (ws.joined.next as number)));
+    expect(seen().filter((m) => m.agent.startsWith("p-sock") || m.agent === "ws-tok").map((m) => m.text)).toEqual(["from b's socket", "b0", "b1", "b2", "b3", "b4"]);
+    ws.close();
+    wsB.close();
+    // A room nobody created is still refused before the handshake, on an instance that looked it up in Redis.
+    await expect(joinWs(c.url, { password: "x" }, "/r/abcdefghij/ws")).rejects.toMatchObject({ status: 404, body: expect.stringContaining("ROOM_NOT_FOUND") });
+  });
+
   it("the host pausing agents through one instance pauses them on all; resuming through another resumes them", async () => {
     const host = { authorization: `Bearer ${a.hostToken}` };
     expect((await fetch(a.url + "/host/pause", { method: "POST", headers: host })).status).toBe(200);

@@ -13,6 +13,8 @@ import type { WsConn, WsHub, WsSocket } from "./hub.js";
 export interface WsGatewayOptions {
   /** The room hub for an upgrade path (`/ws`, `/r/<id>/ws`); undefined: no such room. May throw a RoomError. */
   resolve(pathname: string): WsHub | undefined;
+  /** serve --redis: learn from Redis the room a request URL names (created on another instance) before `resolve`. */
+  learn?(url: string): Promise<void> | undefined;
   /** Why a new connection cannot be taken now (shutting down, too many connections), if it cannot. */
   refuse(): RoomError | undefined;
   /** Hosts (host[:port]) a browser page may connect from besides the request's own Host (the tunnel's, the LAN's). */
@@ -186,16 +188,20 @@ export function createWsGateway(o: WsGatewayOptions) {
     return true;
   }
 
-  return {
+  const gateway = {
     get size() {
       return entries.size;
     },
 
     /** The HTTP server's `upgrade` event. Refusals are HTTP answers in the documented JSON form. */
-    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, learnt = false) {
       // Node takes its own error handler off an upgrading socket: without one, a client that resets while being
       // answered (ECONNRESET on our write) would be an unhandled error, and take the process down.
-      socket.on("error", () => socket.destroy());
+      if (!learnt) socket.on("error", () => socket.destroy());
+      // serve --redis: a room another instance created is looked up in Redis first, as the HTTP routes do.
+      const learning = learnt ? undefined : o.learn?.(req.url ?? "/");
+      if (learning) return void learning.then(() => gateway.handleUpgrade(req, socket, head, true), (err: unknown) => refuseUpgrade(socket, err));
+      if (socket.destroyed) return; // the client went away meanwhile
       let hub: WsHub | undefined;
       let pathname = "/";
       try {
@@ -247,6 +253,7 @@ export function createWsGateway(o: WsGatewayOptions) {
       for (const e of entries.values()) if (!e.joined) e.sock.close(code, reason);
     },
   };
+  return gateway;
 }
 
 export type WsGateway = ReturnType<typeof createWsGateway>;
