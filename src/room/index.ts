@@ -53,6 +53,9 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
   const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
   const writer = log && createLogWriter(log, history);
+  /** Removals and unbans being stored in Redis (serve --redis): flush() waits for them too. */
+  const shares = new Set<Promise<unknown>>();
+  const share = (p: Promise<unknown> | undefined) => void (p && (shares.add(p), p.catch(() => {}).finally(() => shares.delete(p))));
   /** Pausing is shared with the other instances (serve --redis). */
   const setPaused = (next: typeof paused) => ((paused = next), log?.sharePause?.(next));
 
@@ -113,7 +116,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     /** Messages go to a log (serve --redis) and are complete only after flush(). */
     logged: !!log,
     /** Resolves when every message this room handed to its log so far is stored (rejects if one was refused). */
-    flush: (): Promise<unknown> => writer?.flush() ?? Promise.resolve(),
+    flush: (): Promise<unknown> => (shares.size ? Promise.all([writer?.flush(), ...shares]) : (writer?.flush() ?? Promise.resolve())),
     /** serve --redis: the host (or the loop guard) paused or resumed agents through another instance. */
     pausedElsewhere(next: "host" | "loop" | null) {
       paused = next;
@@ -227,6 +230,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
 
     remove(name: string): Participant | undefined {
       const p = participants.remove(name);
+      share(log?.shareRemoval?.(p?.name ?? name, foldName(name), p?.tokenHash ? [p.tokenHash] : []));
       system(`The host removed ${p?.name ?? name}; the name is barred in this room.`);
       if (p) for (const l of removalListeners) l(p);
       return p;
@@ -235,8 +239,22 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     /** Let a removed name join again. Returns the name as it was barred, or undefined when it was not barred. */
     unban(name: string): string | undefined {
       const was = participants.unban(name);
+      if (was !== undefined) share(log?.shareUnban?.(name, foldName(name)));
       if (was !== undefined) system(`The host let ${was} back in.`);
       return was;
+    },
+
+    /** serve --redis: the host removed `name` through another instance (it wrote the system line): bar it here, refuse
+     * its tokens with REMOVED, end its streams and sockets here. */
+    removedElsewhere(name: string, tokens: string[]) {
+      const p = participants.remove(name);
+      for (const h of tokens) participants.revoke(h, name);
+      if (p) for (const l of removalListeners) l(p);
+    },
+
+    /** serve --redis: …and let it back in there. */
+    unbannedElsewhere(name: string) {
+      participants.unban(name);
     },
 
     pause() {

@@ -13,10 +13,14 @@ export interface MessageLog {
   append(bodyWithoutId: string): Promise<number>;
   /** Tokens, hashed, shared with the other instances: remember one issued here… */
   shareToken?(tokenHash: string, p: SharedParticipant): void;
-  /** …and find one issued elsewhere… */
-  findToken?(tokenHash: string): Promise<SharedParticipant | undefined>;
+  /** …and find one issued elsewhere (or removed by the host there: its name)… */
+  findToken?(tokenHash: string): Promise<SharedParticipant | { removed: string } | undefined>;
   /** …and end one everywhere (left, removed, replaced). */
   dropToken?(tokenHash: string): void;
+  /** The host removed `name` here (barred, `tokens` revoked): every instance follows; resolves once stored. */
+  shareRemoval?(name: string, folded: string, tokens: string[]): Promise<void>;
+  /** …and let it back in. */
+  shareUnban?(name: string, folded: string): Promise<void>;
   /** Agents paused or resumed here: every instance follows. */
   sharePause?(state: "host" | "loop" | null): void;
 }
@@ -56,5 +60,6 @@ export async function adoptToken(log: MessageLog | undefined, participants: Retu
   if (!token?.startsWith("ac_") || !log?.findToken || participants.lookupToken(token)) return;
   const h = hashToken(token);
   const shared = await log.findToken(h);
-  if (shared) participants.adopt(h, shared);
+  if (shared && "removed" in shared) participants.revoke(h, shared.removed);
+  else if (shared) participants.adopt(h, shared);
 }

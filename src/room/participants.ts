@@ -225,6 +225,14 @@ export function createParticipants(opts: ParticipantOptions) {
       return p;
     },
 
+    /** A token the host removed on another instance (serve --redis): refused here with REMOVED from now on. */
+    revoke(tokenHash: string, name: string) {
+      const p = byToken.get(tokenHash);
+      byToken.delete(tokenHash);
+      if (p && p.tokenHash === tokenHash && byKey.get(p.key) === p) byKey.delete(p.key);
+      revoked.set(tokenHash, name);
+    },
+
     /** The host lets a removed name back in (its old token stays revoked: the holder joins afresh). */
     unban(name: string): string | undefined {
       const key = foldName(name);

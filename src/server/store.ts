@@ -17,7 +17,14 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
     logs: (roomId: string): MessageLog => ({
       append: (body) => store.link(roomId).append(body),
       shareToken: (h, p) => store.link(roomId).shareToken(h, p),
-      findToken: (h) => store.link(roomId).findToken(h),
+      findToken: async (h) => {
+        const shared = await store.link(roomId).findToken(h);
+        if (shared) return shared;
+        const removed = await store.members.revokedToken(roomId, h);
+        return removed === undefined ? undefined : { removed };
+      },
+      shareRemoval: (name, folded, tokens) => store.members.remove(roomId, name, folded, tokens),
+      shareUnban: (name, folded) => store.members.unban(roomId, name, folded),
       dropToken: (h) => store.link(roomId).dropToken(h),
       sharePause: (state) => store.link(roomId).sharePause(state),
     }),
@@ -26,7 +33,10 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       let first: Promise<unknown> | undefined;
       const closedElsewhere = new Set<string>();
       rooms.onCreate((h) => {
-        const loaded = store.attach(h.id, h.room, cap);
+        // The room's log, then who the host removed (members.ts), before any request for it is answered.
+        const loaded = store.attach(h.id, h.room, cap).then(async () => {
+          for (const [, name] of (await store.members.load(h.id)).barred) h.room.removedElsewhere(name, []);
+        });
         first ??= loaded;
         if (learning.has(h.id)) learnt.set(h.id, loaded.finally(() => learnt.delete(h.id)));
         if (!h.isDefault && !learning.has(h.id)) void store.shareRoom(h.id, { title: h.room.title, password: h.password, keysOnly: h.keysOnly }).catch(() => {});
@@ -34,6 +44,13 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
           if (closedElsewhere.delete(h.id)) store.detach(h.id);
           else void store.drop(h.id).catch(() => {});
         });
+      });
+      // The host removed (or let back in) someone through another instance: this one follows at once.
+      store.members.onEvent((id, e) => {
+        if (!rooms.has(id)) return;
+        const h = rooms.resolve(id);
+        if (e.type === "remove") h.room.removedElsewhere(e.name, e.tokens);
+        else h.room.unbannedElsewhere(e.name);
       });
       // The host closed a room on another instance: it ends here too (streams get their "closed" signal).
       store.onRemoteClose((id) => {

@@ -13,7 +13,8 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Room } from "../../room/index.js";
 import { connectRedis } from "./connect.js";
-import { channelOf, linkRoom, pausesOf, roomKeys as keysOf, unavailable, type RoomLink } from "./log.js";
+import { channelOf, linkRoom, pausesOf, roomKeys as logKeys, unavailable, type RoomLink } from "./log.js";
+import { createMembers, memberKeys } from "./members.js";
 
 export { StoreUnreachable } from "./unreachable.js";
 
@@ -51,7 +52,8 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   const INSTANCES_KEY = `${prefix}instances`;
   /** Every room with keys, so the last instance out deletes them all, rooms other instances created included. */
   const ROOMS_KEY = `${prefix}rooms`;
-  const roomKeys = (id: string) => keysOf(prefix, id);
+  /** Every key a room has in Redis (its log's, its members'): renewed, and deleted with the room. */
+  const roomKeys = (id: string) => ({ ...logKeys(prefix, id), ...memberKeys(prefix, id) });
   const links = new Map<string, RoomLink>();
   let closed = false;
   let down = false;
@@ -86,7 +88,8 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
       if (from !== me) links.get(roomId!)?.pausedElsewhere(state ?? "");
     }
   });
-  await sub.subscribe(channelOf(prefix), CLOSES, pausesOf(prefix));
+  const members = createMembers(cmd, sub, { prefix, instance: me, ttlMs });
+  await sub.subscribe(channelOf(prefix), CLOSES, pausesOf(prefix), members.channel);
 
   const beat = async () => {
     const now = Date.now();
@@ -100,6 +103,8 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
 
   return {
     client: cmd as Redis,
+    /** Removals and unbans, shared (members.ts). */
+    members,
     /** The default room everyone shares: `mint()`'s values when this instance is the first, else the stored ones. */
     async defaultRoom(mint: DefaultRoomIdentity): Promise<DefaultRoomIdentity> {
       await cmd.set(DEFAULT_KEY, JSON.stringify(mint), "PX", ttlMs, "NX");

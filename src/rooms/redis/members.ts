@@ -1,0 +1,88 @@
+// Who may speak, shared between instances (serve --redis): the host's removals (barred names, revoked tokens) and
+// unbans. The state lives in Redis, so an instance that meets a room (or a token) later reads it there; every change
+// is also published on one channel (<prefix>members), so instances that already know the room act at once — end the
+// removed participant's streams, polls and sockets, refuse its token and its name.
+//
+//   room:<id>:barred    hash: folded name → the name as the host removed it
+//   room:<id>:revoked   hash: SHA-256 of a removed participant's token → its name (answers 403 REMOVED, not 401)
+import type { Redis } from "ioredis";
+import { unavailable } from "./log.js";
+
+export const memberKeys = (prefix: string, roomId: string) => ({
+  barred: `${prefix}room:${roomId}:barred`,
+  revoked: `${prefix}room:${roomId}:revoked`,
+});
+
+export const membersChannel = (prefix: string) => `${prefix}members`;
+
+/** What one instance tells the others about a room's members. */
+export type MemberEvent =
+  | { type: "remove"; name: string; folded: string; tokens: string[] }
+  | { type: "unban"; name: string; folded: string };
+
+export interface MemberState {
+  /** [folded, name as removed] */
+  barred: [string, string][];
+}
+
+export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; instance: string; ttlMs: number }) {
+  const channel = membersChannel(o.prefix);
+  const listeners = new Set<(roomId: string, e: MemberEvent) => void>();
+  sub.on("message", (ch: string, payload: string) => {
+    if (ch !== channel) return;
+    let m: { room: string; from: string; event: MemberEvent };
+    try {
+      m = JSON.parse(payload) as typeof m;
+    } catch {
+      return;
+    }
+    if (m.from === o.instance) return; // this instance acted already
+    for (const fn of listeners) fn(m.room, m.event);
+  });
+  const publish = (roomId: string, event: MemberEvent) => JSON.stringify({ room: roomId, from: o.instance, event });
+
+  async function run(m: ReturnType<Redis["multi"]>) {
+    try {
+      const r = await m.exec();
+      const failed = r?.find(([err]) => err);
+      if (failed) throw failed[0];
+    } catch {
+      throw unavailable();
+    }
+  }
+
+  return {
+    channel,
+    onEvent(fn: (roomId: string, e: MemberEvent) => void) {
+      listeners.add(fn);
+    },
+    /** The host removed `name`: barred, its tokens refused with REMOVED, on every instance. */
+    async remove(roomId: string, name: string, folded: string, tokens: string[]) {
+      const k = memberKeys(o.prefix, roomId);
+      const m = cmd.multi().hset(k.barred, folded, name).pexpire(k.barred, o.ttlMs);
+      for (const t of tokens) m.hset(k.revoked, t, name);
+      if (tokens.length) m.pexpire(k.revoked, o.ttlMs);
+      m.publish(channel, publish(roomId, { type: "remove", name, folded, tokens }));
+      await run(m);
+    },
+    async unban(roomId: string, name: string, folded: string) {
+      const k = memberKeys(o.prefix, roomId);
+      await run(cmd.multi().hdel(k.barred, folded).publish(channel, publish(roomId, { type: "unban", name, folded })));
+    },
+    /** A token unknown here and not among the live ones: removed by the host? (its name) */
+    async revokedToken(roomId: string, tokenHash: string): Promise<string | undefined> {
+      try {
+        return (await cmd.hget(memberKeys(o.prefix, roomId).revoked, tokenHash)) ?? undefined;
+      } catch {
+        throw unavailable();
+      }
+    },
+    /** What an instance meeting the room reads first. */
+    async load(roomId: string): Promise<MemberState> {
+      const barred = await cmd.hgetall(memberKeys(o.prefix, roomId).barred);
+      return { barred: Object.entries(barred) };
+    },
+  };
+}
+
+export type Members = ReturnType<typeof createMembers>;
