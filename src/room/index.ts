@@ -276,7 +276,8 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     },
 
     /** The host changed the password: say so, without the password, to everyone already in. */
-    passwordChanged() {
+    passwordChanged(password?: string) {
+      if (password !== undefined) share(log?.sharePassword?.(password)); // serve --redis: every instance follows
       system("The host changed the room password. Everyone already in the room carries on as before (tokens and keys are not affected); only new joins need the new password.");
     },
 

@@ -21,6 +21,8 @@ export interface MessageLog {
   shareRemoval?(name: string, folded: string, tokens: string[]): Promise<void>;
   /** …and let it back in. */
   shareUnban?(name: string, folded: string): Promise<void>;
+  /** The host rotated the password here: every instance checks the new one; resolves once stored. */
+  sharePassword?(password: string): Promise<void>;
   /** Agents paused or resumed here: every instance follows. */
   sharePause?(state: "host" | "loop" | null): void;
 }

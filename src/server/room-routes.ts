@@ -48,7 +48,7 @@ const pollTimeout = (q: URLSearchParams) => {
 function rotate(d: RouteDeps, hosted: HostedRoom, given?: string): string {
   const next = given?.trim() || generatePassword();
   hosted.setPassword(next);
-  hosted.room.passwordChanged();
+  hosted.room.passwordChanged(next);
   d.onPasswordChange?.(hosted, next);
   return next;
 }
@@ -229,7 +229,9 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
         throw new RoomError("BAD_FIELD", `"password" must be 8-200 characters without control characters (or leave it out for a generated one).`);
       }
       if (hosted.keysOnly) throw new RoomError("BAD_FIELD", "This room takes invite keys only: it has no password to change.");
-      json(200, { ok: true, password: rotatePassword(hosted, given as string | undefined), unaffected: "participant tokens, invite keys, human sessions and the host token" });
+      const password = rotatePassword(hosted, given as string | undefined);
+      await hosted.room.flush(); // serve --redis: stored (and published to every instance) before the host hears back
+      json(200, { ok: true, password, unaffected: "participant tokens, invite keys, human sessions and the host token" });
     }),
     route("POST", "/host/links", async ({ req, json, hosted, caller, base }) => {
       hostOnly(caller);

@@ -25,6 +25,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       },
       shareRemoval: (name, folded, tokens) => store.members.remove(roomId, name, folded, tokens),
       shareUnban: (name, folded) => store.members.unban(roomId, name, folded),
+      sharePassword: (password) => store.sharePassword(roomId, roomId === identity.id, password),
       dropToken: (h) => store.link(roomId).dropToken(h),
       sharePause: (state) => store.link(roomId).sharePause(state),
     }),
@@ -50,7 +51,8 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         if (!rooms.has(id)) return;
         const h = rooms.resolve(id);
         if (e.type === "remove") h.room.removedElsewhere(e.name, e.tokens);
-        else h.room.unbannedElsewhere(e.name);
+        else if (e.type === "unban") h.room.unbannedElsewhere(e.name);
+        else if (!h.keysOnly) h.setPassword(e.password);
       });
       // The host closed a room on another instance: it ends here too (streams get their "closed" signal).
       store.onRemoteClose((id) => {

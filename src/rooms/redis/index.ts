@@ -103,8 +103,11 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
 
   return {
     client: cmd as Redis,
-    /** Removals and unbans, shared (members.ts). */
+    /** Removals, unbans and password rotations, shared (members.ts). */
     members,
+    /** The host rotated a room's password: its stored record follows, and every instance. */
+    sharePassword: (roomId: string, isDefault: boolean, password: string) =>
+      members.password(roomId, password, isDefault ? { key: DEFAULT_KEY } : { key: META_KEY, field: roomId }),
     /** The default room everyone shares: `mint()`'s values when this instance is the first, else the stored ones. */
     async defaultRoom(mint: DefaultRoomIdentity): Promise<DefaultRoomIdentity> {
       await cmd.set(DEFAULT_KEY, JSON.stringify(mint), "PX", ttlMs, "NX");

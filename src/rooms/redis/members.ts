@@ -13,12 +13,25 @@ export const memberKeys = (prefix: string, roomId: string) => ({
   revoked: `${prefix}room:${roomId}:revoked`,
 });
 
+// The room's record (the default room's JSON, or a created room's field of roommeta) with its password replaced, so
+// an instance that starts or meets the room later shows and checks the current one. KEYS: record; ARGV: password,
+// field ("" for the default room's own key).
+const SET_PASSWORD = `
+local raw
+if ARGV[2] == '' then raw = redis.call('GET', KEYS[1]) else raw = redis.call('HGET', KEYS[1], ARGV[2]) end
+if not raw then return 0 end
+local t = cjson.decode(raw)
+t.password = ARGV[1]
+if ARGV[2] == '' then redis.call('SET', KEYS[1], cjson.encode(t), 'KEEPTTL') else redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(t)) end
+return 1`;
+
 export const membersChannel = (prefix: string) => `${prefix}members`;
 
 /** What one instance tells the others about a room's members. */
 export type MemberEvent =
   | { type: "remove"; name: string; folded: string; tokens: string[] }
-  | { type: "unban"; name: string; folded: string };
+  | { type: "unban"; name: string; folded: string }
+  | { type: "password"; password: string };
 
 export interface MemberState {
   /** [folded, name as removed] */
@@ -68,6 +81,10 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
     async unban(roomId: string, name: string, folded: string) {
       const k = memberKeys(o.prefix, roomId);
       await run(cmd.multi().hdel(k.barred, folded).publish(channel, publish(roomId, { type: "unban", name, folded })));
+    },
+    /** The host rotated the room's password: stored in the room's record (`where`), and every instance follows. */
+    async password(roomId: string, password: string, where: { key: string; field?: string }) {
+      await run(cmd.multi().eval(SET_PASSWORD, 1, where.key, password, where.field ?? "").publish(channel, publish(roomId, { type: "password", password })));
     },
     /** A token unknown here and not among the live ones: removed by the host? (its name) */
     async revokedToken(roomId: string, tokenHash: string): Promise<string | undefined> {
