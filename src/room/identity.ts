@@ -106,6 +106,18 @@ export function createRoomIdentity(o: IdentityOptions) {
       return { challenge, expiresIn: challengeMs / 1000 };
     },
 
+    /** serve --redis: an issued challenge, taken out of this instance's memory (src/rooms/redis/challenges.ts). */
+    takeChallenge(challenge: string): { nameKey: string; expires: number } | undefined {
+      const c = challenges.get(challenge);
+      challenges.delete(challenge);
+      return c;
+    },
+
+    /** serve --redis: a challenge another instance issued, to be spent here by the join that names it. */
+    adoptChallenge(challenge: string, c: { nameKey: string; expires: number }) {
+      challenges.set(challenge, c);
+    },
+
     /**
      * Check a join proof: the challenge is this room's, unused, unexpired and issued for this name; the signature
      * covers room, URL, name and challenge. The challenge is spent whatever the outcome.

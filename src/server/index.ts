@@ -117,6 +117,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const app = createRoutes({
     rooms,
     learnRoom: store && ((id) => store.learn(rooms, id)),
+    challenges: store?.challenges,
     hubs: transports.of,
     auth,
     files: loadPublic(o.publicDir ?? PUBLIC_DIR),

@@ -92,7 +92,9 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
     route("POST", "/challenge", async (c) => {
       const body = await readJsonObject(c.req, d.maxBodyBytes);
       const room = c.hosted.room;
-      c.json(201, { ...room.identity.issueChallenge(checkName(body.name)), room: room.identity.roomId });
+      const issued = room.identity.issueChallenge(checkName(body.name));
+      await d.challenges?.share(c.hosted.id, room.identity, issued.challenge); // serve --redis: any instance may get the join
+      c.json(201, { ...issued, room: room.identity.roomId });
     }),
 
     route("POST", "/join", async (c) => {
@@ -100,6 +102,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const room = hosted.room;
       const body = await readJsonObject(c.req, d.maxBodyBytes);
       const proof = (name: string) => joinProof(room, c.req, name, body, d.inviteUrl(), c.base);
+      await d.challenges?.take(hosted.id, room.identity, body.identity); // serve --redis: issued by any instance
       let r: { token: string; participant: Participant };
       if (caller.key && caller.keySecret) {
         r = claimKey(d, hosted, caller.key, body.name, body.kind, caller.origin, proof);

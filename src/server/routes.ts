@@ -21,6 +21,8 @@ export interface RouteDeps {
   rooms: Rooms;
   /** serve --redis: learn a room another instance created before resolving its id. */
   learnRoom?: (id: string | undefined) => Promise<void>;
+  /** serve --redis: join challenges kept in Redis, so the join may reach another instance than the challenge. */
+  challenges?: import("../rooms/redis/challenges.js").SharedChallenges;
   auth: Auth;
   /** The transports attached to a room (server/index.ts attaches them to every room at creation). */
   hubs(hosted: HostedRoom): { sse: SseHub; polls: PollHub };

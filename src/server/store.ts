@@ -2,6 +2,7 @@
 // and links every room of the registry to its log in Redis: created rooms from now on, closed rooms' keys deleted.
 import type { MessageLog } from "../room/index.js";
 import type { Rooms } from "../rooms/index.js";
+import { sharedChallenges } from "../rooms/redis/challenges.js";
 import { openRedisStore, type DefaultRoomIdentity } from "../rooms/redis/index.js";
 
 export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string) {
@@ -76,6 +77,8 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       // Its history is read from Redis before the request that brought it here is answered.
       await learnt.get(id);
     },
+    /** Join challenges, shared (any instance may get the join that spends one). */
+    challenges: sharedChallenges(store.client, store.prefix),
     close: () => store.close(),
   };
 }

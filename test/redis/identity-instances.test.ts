@@ -22,6 +22,25 @@ describeRedis("known agents on several instances", () => {
     t.cleanup();
   });
 
+  it("a challenge issued by one instance is spent by a join on another (as behind a balancer), and only once", async () => {
+    const call = async (i: Instance, path: string, body: unknown) => {
+      const r = await fetch(i.url + path, { method: "POST", headers: { "x-room-password": a.password, "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: r.status, body: (await r.json()) as any };
+    };
+    const kp = generateKeyPair();
+    const c = (await call(a, "/challenge", { name: "lb-bot" })).body;
+    // The signed URL is the one the client used (a balancer's, in a deployment): here, b's.
+    const identity = { key: kp.key, challenge: c.challenge, url: b.url, sig: signBytes(joinPayload({ room: c.room, url: b.url, name: "lb-bot", challenge: c.challenge }), privateKeyObject(kp)) };
+    const j = await call(b, "/join", { name: "lb-bot", identity });
+    expect(j.status, JSON.stringify(j.body)).toBe(201);
+    expect(j.body.participant.fingerprint).toMatch(/\w/);
+    // Spent: neither the instance that issued it nor the one that took it accepts it again.
+    for (const i of [a, b]) {
+      const again = await call(i, "/join", { name: "lb-bot", identity: { ...identity, url: i.url, sig: signBytes(joinPayload({ room: c.room, url: i.url, name: "lb-bot", challenge: c.challenge }), privateKeyObject(kp)) } });
+      expect([again.status, again.body.error?.code]).toEqual([403, "BAD_PROOF"]);
+    }
+  });
+
   it("a key proven on one instance is required on the other; signed posts go through on both", async () => {
     const call = async (i: Instance, path: string, body: unknown, auth: Record<string, string>) => {
       const r = await fetch(i.url + path, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });

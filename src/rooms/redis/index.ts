@@ -108,6 +108,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     /** The host rotated a room's password: its stored record follows, and every instance. */
     sharePassword: (roomId: string, isDefault: boolean, password: string) =>
       members.password(roomId, password, isDefault ? { key: DEFAULT_KEY } : { key: META_KEY, field: roomId }),
+    prefix,
     /** The default room everyone shares: `mint()`'s values when this instance is the first, else the stored ones. */
     async defaultRoom(mint: DefaultRoomIdentity): Promise<DefaultRoomIdentity> {
       await cmd.set(DEFAULT_KEY, JSON.stringify(mint), "PX", ttlMs, "NX");
