@@ -9,9 +9,10 @@ const MENTIONABLE = /^[\p{L}\p{N}][\p{L}\p{N}_.\-]*$/u;
 
 /**
  * `api`; `log` the message log; `connected()` is the live connection up; `me()` my name; `names()` everyone
- * known; `fatal(e)` true when an error ended the session (and was handled).
+ * known; `fatal(e)` true when an error ended the session (and was handled); `post(body)` sends one message (the
+ * page identity signs it: page-identity.js), POST messages as it is by default.
  */
-export function createComposer({ api, log, connected, me, names, fatal }) {
+export function createComposer({ api, log, connected, me, names, fatal, post: postBody = (body) => api("messages", { method: "POST", body }) }) {
   const input = /** @type {HTMLTextAreaElement} */ ($("input"));
   const error = $("composer-error");
   const outbox = []; // { text, replyTo, afterId, li }
@@ -68,7 +69,7 @@ export function createComposer({ api, log, connected, me, names, fatal }) {
     item.tried = true;
     const body = { text: item.text };
     if (item.replyTo != null) body.replyTo = item.replyTo;
-    const r = await api("messages", { method: "POST", body });
+    const r = await postBody(body); // signed afresh on every attempt: a new nonce and time, the newest prev
     if (r?.message) log.add([r.message], true);
   }
 

@@ -4,8 +4,11 @@
 import { ApiError } from "./api.js";
 import { $, el } from "./dom.js";
 
-/** `session`; `api`; `join(name, credential)` does the joining and throws what the server said. */
-export function createJoinCard({ session, api, join }) {
+/**
+ * `session`; `api`; `join(name, credential)` does the joining and throws what the server said; `explain(e, name)`
+ * words for refusals about keys (page-identity.js), "" for others.
+ */
+export function createJoinCard({ session, api, join, explain = () => "" }) {
   const nameInput = /** @type {HTMLInputElement} */ ($("name-input"));
   const pwInput = /** @type {HTMLInputElement} */ ($("password-input"));
   let suggestion = null;
@@ -65,10 +68,10 @@ export function createJoinCard({ session, api, join }) {
     try {
       await join(name, session.hostToken || session.password);
     } catch (e) {
-      if (e instanceof ApiError && e.code === "NAME_TAKEN" && e.extra.suggestion) {
+      if (e instanceof ApiError && (e.code === "NAME_TAKEN" || e.code === "NAME_HELD") && e.extra.suggestion) {
         suggestion = String(e.extra.suggestion);
         $("password-field").hidden = true; // the password was right: only the name needs changing
-        $("join-error").textContent = e.message;
+        $("join-error").textContent = explain(e, name) || e.message;
         const sug = $("use-suggestion");
         sug.textContent = `Join as “${suggestion}”`;
         sug.hidden = false;
@@ -79,7 +82,7 @@ export function createJoinCard({ session, api, join }) {
         pwInput.value = "";
         pwInput.focus();
       } else {
-        $("join-error").textContent = e instanceof ApiError ? e.message : "The room did not answer. Check your connection and try again.";
+        $("join-error").textContent = explain(e, name) || (e instanceof ApiError ? e.message : "The room did not answer. Check your connection and try again.");
       }
     } finally {
       btn.disabled = false;

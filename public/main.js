@@ -15,6 +15,7 @@ import { readLink } from "./link.js";
 import { createLog } from "./messages.js";
 import { initNotify, notify } from "./notify.js";
 import { createPeople } from "./people.js";
+import { createPageIdentity } from "./page-identity.js";
 import { createSession, createStore } from "./store.js";
 import { createComposer } from "./composer.js";
 import { download } from "./transcript.js";
@@ -28,6 +29,8 @@ const HISTORY_LIMIT = 200;
 const base = roomBase(location.pathname);
 const session = createSession(createStore(base));
 const api = createApi({ base, auth: () => session.token });
+// This browser's key proves who joins and signs what the page sends (README "Known agents").
+const identity = createPageIdentity({ api, roomUrl: location.origin + base.replace(/\/+$/, "") });
 
 let title = "agent-chat";
 let mentionsWhileAway = 0;
@@ -85,14 +88,15 @@ const composer = createComposer({
   me: () => session.name,
   names: () => [...new Set([...people.names(), ...log.names()])],
   fatal: handleFatal,
+  post: (body) => identity.post(body, log.messages),
 });
 const invite = createInvite({ api, openPanel, isFatal: handleFatal });
-const joinCard = createJoinCard({ session, api, join });
+const joinCard = createJoinCard({ session, api, join, explain: identity.explain });
 createLeave({ api, onLeft: () => (endSession("left"), $("panel").classList.contains("open") && openPanel(false)) });
 
 /** POST /join, then load history and go live. `cred` is the saved token, the host token or the password. */
 async function join(name, cred) {
-  const r = await api("join", { method: "POST", body: { name, kind: "human" }, token: cred });
+  const r = await identity.join(name, cred, { asHost: !!session.hostToken });
   session.setToken(r.token);
   session.setName(r.participant.name);
   ended = null;
@@ -270,6 +274,8 @@ async function boot() {
       if (isRemoved(e)) return showRemoved(e.message);
       if (e instanceof NetError) return joinCard.show("The room did not answer. Check the link, or try again in a moment.");
       session.setToken(null); // from another room or revoked: join afresh
+      const why = identity.explain(e, session.name);
+      if (why) return joinCard.show(why);
     }
   }
   joinCard.show();

@@ -177,7 +177,7 @@ export function createLog({ me, onMention, onSystem, onReply }) {
       u.title = "Sent with the room password, not a participant token: anyone with the password could use this name.";
       meta.append(u);
     }
-    const keyB = isMine(m) ? null : keyBadge(m); // README "Known agents"
+    const keyB = keyBadge(m); // README "Known agents" (the page's own signed messages too: page-key.js)
     if (keyB) meta.append(keyB);
     if (isMine(m)) meta.append(el("span", "badge badge-you", "you"));
     if (typeof m.to === "string") {
