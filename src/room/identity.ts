@@ -64,6 +64,9 @@ export function createRoomIdentity(o: IdentityOptions) {
   return {
     roomId,
     requireIdentity: !!o.requireIdentity,
+    /** The replay cache's window and bound (serve --redis keeps the cache in Redis with the same ones). */
+    windowMs,
+    maxNonces,
 
     /** A join without a key proof: refused under --require-identity (the host's own join excepted). */
     checkUnproven(asHost: boolean) {

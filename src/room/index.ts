@@ -9,7 +9,8 @@ import { createHistory } from "./history.js";
 import { findMentions } from "./mentions.js";
 import { createNotices } from "./notices.js";
 import { createParticipants, type JoinAs, type Participant } from "./participants.js";
-import { adoptToken, createLogWriter, tokenHooks, type MessageLog } from "./log.js";
+import { adoptToken, createLogWriter, tokenHooks, type AppendGuard, type AppendResult, type MessageLog } from "./log.js";
+import { loopPausedText, postGuard, settle } from "./shared.js";
 import { createPrivateIndex } from "./visibility.js";
 import { createRoomIdentity, type ProvenKey } from "./identity.js";
 import { fingerprint, type MessageSignature } from "../protocol/signing.js";
@@ -52,14 +53,16 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   const mentionsIn = (text: string) => findMentions(text, (key) => participants.byKey(key)?.name);
   /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
   const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
-  const writer = log && createLogWriter(log, history);
+  const writer = log && createLogWriter(log, history, now);
   /** Removals and unbans being stored in Redis (serve --redis): flush() waits for them too. */
   const shares = new Set<Promise<unknown>>();
   const share = (p: Promise<unknown> | undefined) => void (p && (shares.add(p), p.catch(() => {}).finally(() => shares.delete(p))));
+  /** serve --redis: each post's outcome (stored, or refused by the store's checks), for `flush(msg)`. */
+  const outcomes = new WeakMap<Message, Promise<unknown>>();
   /** Pausing is shared with the other instances (serve --redis). */
   const setPaused = (next: typeof paused) => ((paused = next), log?.sharePause?.(next));
 
-  function append(fields: Omit<Message, "id" | "timestamp">, signed?: MessageSignature): Message {
+  function append(fields: Omit<Message, "id" | "timestamp">, signed?: MessageSignature, guard?: Omit<AppendGuard, "now" | "cost">): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
     if (notices.pending) notices.flush();
     const msg: Message = { id: history.lastId + 1, agent: fields.agent, text: fields.text, timestamp: new Date(now()).toISOString(), kind: fields.kind };
@@ -72,7 +75,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     if (signed) Object.assign(msg, { key: signed.key, fingerprint: fingerprint(signed.key), sig: signed.sig, nonce: signed.nonce, sentAt: signed.sentAt, prev: signed.prev, prevId: signed.prevId });
     // serve --redis: the log assigns the id; routes await room.flush() before replying, and the message reaches the
     // history and the listeners through ingest(), like everyone else's.
-    if (writer) return writer.append(msg), msg;
+    if (writer) return outcomes.set(msg, writer.append(msg, guard)), msg;
     link(msg);
     deliver(msg, JSON.stringify(msg));
     return msg;
@@ -116,7 +119,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     /** Messages go to a log (serve --redis) and are complete only after flush(). */
     logged: !!log,
     /** Resolves when every message this room handed to its log so far is stored (rejects if one was refused). */
-    flush: (): Promise<unknown> => (shares.size ? Promise.all([writer?.flush(), ...shares]) : (writer?.flush() ?? Promise.resolve())),
+    flush: (msg?: Message): Promise<unknown> => (writer || shares.size ? Promise.all([writer?.flush(), msg && outcomes.get(msg), ...shares]) : Promise.resolve()),
     /** serve --redis: the host (or the loop guard) paused or resumed agents through another instance. */
     pausedElsewhere(next: "host" | "loop" | null) {
       paused = next;
@@ -151,7 +154,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     /** `to`: a private message to that joined participant (TOKEN_REQUIRED, UNKNOWN_RECIPIENT otherwise).
      * `signed`: the request's signature fields (sig, nonce, sentAt, prev, prevId), checked here (README "Known agents").
      * `origin`: the credential and address the transport saw (rate limits); absent for in-process callers. */
-    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string; signed?: Record<string, unknown> } = {}, origin?: Origin): Message {
+    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string; signed?: Record<string, unknown>; caughtUpAfter?: number } = {}, origin?: Origin): Message {
       // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
       const text = checkText(rawText, options.maxTextBytes);
       const human = "participant" in sender && speaksAsHuman(sender.participant);
@@ -160,8 +163,13 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
       const to = extra.to === undefined ? undefined : recipient(sender, extra.to);
       // A private message's signature covers the recipient as the room names it (README "Known agents").
       const signature = identity.checkPost("participant" in sender ? sender.participant : undefined, text, extra.signed, extra.replyTo, to);
-      const limited = limits.post("participant" in sender ? sender.participant.key : undefined, origin, "participant" in sender ? undefined : foldName(sender.name));
-      if (limited.wait) throw postLimitedError(limited.wait, limited.scope, options.rateLimit);
+      const limitArgs = ["participant" in sender ? sender.participant.key : undefined, origin, "participant" in sender ? undefined : foldName(sender.name)] as const;
+      // serve --redis: the limits (and the pause, the loop guard, the replay cache, ifCaughtUp) are decided by the
+      // store in the same step as the append, for every instance at once (src/room/shared.ts).
+      if (!writer) {
+        const limited = limits.post(...limitArgs);
+        if (limited.wait) throw postLimitedError(limited.wait, limited.scope, options.rateLimit);
+      }
       let p: Participant;
       if ("participant" in sender) p = sender.participant;
       else {
@@ -180,7 +188,24 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
         vouched: p.kind === "human" ? p.vouched : undefined,
         host: p.host,
         to,
-      }, signature);
+      }, signature, writer && postGuard({ name: p.name, to, human, loopGuard: options.loopGuard, caughtUpAfter: extra.caughtUpAfter, limits: limits.postPlan(...limitArgs), signature, identity }));
+      if (writer) {
+        outcomes.set(msg, settle(outcomes.get(msg) as Promise<AppendResult>, {
+          after: extra.caughtUpAfter,
+          loopGuard: options.loopGuard,
+          rateLimit: options.rateLimit,
+          claimedHuman: "participant" in sender && sender.participant.kind === "human",
+          pausedHere: (state) => (paused = state),
+          stored: () => signature && identity.commit(msg.fingerprint!, signature),
+          loop: (what) => {
+            agentRun = 0;
+            setPaused(what === "paused" ? "loop" : null);
+            system(what === "paused" ? loopPausedText(options.loopGuard) : `${p.name} wrote, so agents may talk again.`);
+          },
+          flush: () => writer.flush(),
+        }));
+        return msg;
+      }
       if (signature) identity.commit(msg.fingerprint!, signature);
       if (human) {
         agentRun = 0;
@@ -190,7 +215,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
         }
       } else if (options.loopGuard > 0 && ++agentRun >= options.loopGuard && !paused) {
         setPaused("loop");
-        system(`Agents paused: ${agentRun} agent messages in a row with no human message. A human message (or the host's Resume) lets them go on.`);
+        system(loopPausedText(agentRun));
         // (A "human" here is one the host vouched for: the host's own page, a human link or key. Joining as
         // "human" with the password is a claim, and claims count as agents.)
       }

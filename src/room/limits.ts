@@ -73,61 +73,90 @@ export interface RoomLimitOptions {
   joinLimit: number;
 }
 
+/** One bucket a check takes a token from: which limit (`bucket`), whose (`key`), and the limit's shape. The same
+ * plan is checked here in memory, or by the Redis append script (src/rooms/redis/script.ts) with serve --redis. */
+export interface BucketSpec {
+  bucket: "ps" | "pa" | "pr" | "jp" | "ja";
+  key: string;
+  perMinute: number;
+  burst: number;
+}
+
+/** A post's buckets: the sender's own (a refusal says "you"), then the room's (a refusal says "the room"). */
+export interface PostPlan {
+  mine: BucketSpec[];
+  room: BucketSpec[];
+}
+
 /**
  * The room's rate limits, keyed by what a caller proved — its token, its key, its address — never by the name it
  * claims: a password-only sender rotating names is still one address. Every check is all-or-nothing: a refused
  * action takes no token from any bucket.
  */
 export function createRoomLimits(o: RoomLimitOptions, now: () => number) {
-  const postBurst = Math.max(1, Math.min(o.rateLimit, 20));
-  const perSender = createBucket(o.rateLimit, postBurst);
-  // Password-only posts are counted per address: the same sustained rate as one sender, with a larger burst, since
-  // several of the predecessor's clients on one machine share an address.
-  const perAddress = createBucket(o.rateLimit, Math.max(1, Math.min(o.rateLimit * 3, 60)));
   const roomRate = o.roomRateLimit || o.rateLimit * 50;
-  const roomPosts = createBucket(roomRate, Math.max(1, Math.min(roomRate, 200)));
-  const joinsPer = createBucket(o.joinLimit, o.joinLimit);
-  const joinsAll = createBucket(o.joinLimit * 10, o.joinLimit * 10);
+  const shape: Record<BucketSpec["bucket"], [perMinute: number, burst: number]> = {
+    ps: [o.rateLimit, Math.max(1, Math.min(o.rateLimit, 20))],
+    // Password-only posts are counted per address: the same sustained rate as one sender, with a larger burst, since
+    // several of the predecessor's clients on one machine share an address.
+    pa: [o.rateLimit, Math.max(1, Math.min(o.rateLimit * 3, 60))],
+    pr: [roomRate, Math.max(1, Math.min(roomRate, 200))],
+    jp: [o.joinLimit, o.joinLimit],
+    ja: [o.joinLimit * 10, o.joinLimit * 10],
+  };
+  const buckets = Object.fromEntries(Object.entries(shape).map(([b, [rate, burst]]) => [b, createBucket(rate, burst)])) as Record<BucketSpec["bucket"], Bucket>;
+  const spec = (bucket: BucketSpec["bucket"], key: string): BucketSpec => ({ bucket, key, perMinute: shape[bucket][0], burst: shape[bucket][1] });
+  const on = (s: BucketSpec) => s.perMinute > 0;
 
   /** Take one token from each bucket, or none: the longest wait when any is empty. */
-  function takeAll(pairs: [Bucket, string][]): number {
+  function takeAll(specs: BucketSpec[]): number {
     const t = now();
-    const wait = Math.max(0, ...pairs.map(([b, k]) => b.wait(k, t)));
+    const wait = Math.max(0, ...specs.map((s) => buckets[s.bucket].wait(s.key, t)));
     if (wait) return wait;
-    for (const [b, k] of pairs) b.take(k, t);
+    for (const s of specs) buckets[s.bucket].take(s.key, t);
     return 0;
   }
 
   return {
-    /** Seconds to wait before this post may go through (0: taken). `sender` is the token holder's key, if any;
-     * `name` the folded name a password-only post gives. */
-    post(sender: string | undefined, origin: Origin | undefined, name?: string): { wait: number; scope: "sender" | "room" } {
+    /** The buckets a post takes from. `sender` is the token holder's key, if any; `name` the folded name a
+     * password-only post gives. */
+    postPlan(sender: string | undefined, origin: Origin | undefined, name?: string): PostPlan {
       // A token holder is limited per token; a password-only post per address (its name proves nothing) and, as
-      // before, per name.
+      // before, per name. A claimed name is never the only key: rotating names from one address still meets the
+      // address's limit.
+      const mine = [spec("ps", `p:${sender ?? name}`)];
+      if (sender === undefined) mine.push(spec("pa", `a:${origin?.address ?? "unknown"}`));
+      return { mine: mine.filter(on), room: [spec("pr", "all")].filter(on) };
+    },
+
+    /** Seconds to wait before this post may go through (0: taken). */
+    post(sender: string | undefined, origin: Origin | undefined, name?: string): { wait: number; scope: "sender" | "room" } {
+      const plan = this.postPlan(sender, origin, name);
       const t = now();
-      const pairs: [Bucket, string][] = [[perSender, `p:${sender ?? name}`]];
-      // A claimed name is never the only key: rotating names from one address still meets the address's limit.
-      if (sender === undefined) pairs.push([perAddress, `a:${origin?.address ?? "unknown"}`]);
-      const mine = Math.max(...pairs.map(([b, k]) => b.wait(k, t)));
+      const mine = Math.max(0, ...plan.mine.map((s) => buckets[s.bucket].wait(s.key, t)));
       if (mine) return { wait: mine, scope: "sender" };
-      const all = roomPosts.wait("all", t);
+      const all = Math.max(0, ...plan.room.map((s) => buckets[s.bucket].wait(s.key, t)));
       if (all) return { wait: all, scope: "room" };
-      for (const [b, k] of pairs) b.take(k, t);
-      roomPosts.take("all", t);
+      for (const s of [...plan.mine, ...plan.room]) buckets[s.bucket].take(s.key, t);
       return { wait: 0, scope: "sender" };
+    },
+
+    /** The buckets a join takes from (none when join limits are off). */
+    joinPlan(origin: Origin | undefined): BucketSpec[] {
+      if (o.joinLimit <= 0) return [];
+      const specs = [spec("ja", "all")];
+      if (origin) {
+        specs.push(spec("jp", `a:${origin.address}`));
+        // The password and the host token are shared by many people: the address and the room-wide limit
+        // cover them. A token or key is one holder.
+        if (origin.credential !== "password" && origin.credential !== "host") specs.push(spec("jp", `c:${origin.credential}`));
+      }
+      return specs;
     },
 
     /** Seconds to wait before this join may go through (0: taken). */
     join(origin: Origin | undefined): number {
-      if (o.joinLimit <= 0) return 0;
-      const pairs: [Bucket, string][] = [[joinsAll, "all"]];
-      if (origin) {
-        pairs.push([joinsPer, `a:${origin.address}`]);
-        // The password and the host token are shared by many people: the address and the room-wide limit
-        // cover them. A token or key is one holder.
-        if (origin.credential !== "password" && origin.credential !== "host") pairs.push([joinsPer, `c:${origin.credential}`]);
-      }
-      return takeAll(pairs);
+      return takeAll(this.joinPlan(origin));
     },
   };
 }

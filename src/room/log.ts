@@ -2,6 +2,7 @@
 // the room assigns ids and delivers at once (the in-memory mode) and nothing here is used.
 import type { Message } from "../protocol/types.js";
 import type { History } from "./history.js";
+import type { BucketSpec, PostPlan } from "./limits.js";
 import { hashToken, type createParticipants, type Participant, type SharedParticipant } from "./participants.js";
 
 /**
@@ -9,8 +10,11 @@ import { hashToken, type createParticipants, type Participant, type SharedPartic
  * this instance's and others' — in id order to `room.ingest`, which fills the history and calls the listeners.
  */
 export interface MessageLog {
-  /** Store a message given as JSON without its id; resolves with its id once stored and ingested here. */
-  append(bodyWithoutId: string): Promise<number>;
+  /** Store a message given as JSON without its id; resolves with its id once stored and ingested here. With a
+   * guard, the store checks it in the same atomic step (and rejects with AppendRefused when it does not hold). */
+  append(bodyWithoutId: string, guard: AppendGuard): Promise<AppendResult>;
+  /** Take one token from each bucket, or none (serve --redis: joins, shared by every instance); seconds to wait. */
+  takeTokens?(specs: BucketSpec[], now: number): Promise<number>;
   /** Tokens, hashed, shared with the other instances: remember one issued here… */
   shareToken?(tokenHash: string, p: SharedParticipant): void;
   /** …and find one issued elsewhere (or removed by the host there: its name)… */
@@ -27,21 +31,75 @@ export interface MessageLog {
   sharePause?(state: "host" | "loop" | null): void;
 }
 
+/**
+ * What the shared store decides in the same step as storing a message (serve --redis), so that no other instance can
+ * slip in between a check and the append: everything the in-memory room decides in one synchronous `post`.
+ */
+export interface AppendGuard {
+  /** The room's clock (the instance's, which tests may inject). */
+  now: number;
+  /** What the message costs in the history (history.ts's jsonCost of its text as readers get it): `perChar` × (`chars`
+   * + the digits of the id it will get). */
+  cost: { perChar: 1 | 2; chars: number };
+  /** Its sender as names compare (foldName), and its recipient's; `system` for the room's own lines. */
+  from?: string;
+  to?: string;
+  /** A post: "agent" (paused agents are refused, and it counts towards the loop guard) or "human" (a vouched human:
+   * it lifts the loop guard). The room's own lines have none. */
+  speaker?: "agent" | "human";
+  /** Agent messages in a row that pause agents (0: never). */
+  loopGuard?: number;
+  /** POST /messages?after=N&ifCaughtUp=1: refuse if anything from others that `from` may see came after N. */
+  caughtUpAfter?: number;
+  /** The rate limits' buckets, all or nothing. */
+  limits?: PostPlan;
+  /** A signed message: its nonce is refused if seen before from that key (`id`: fingerprint + nonce). */
+  nonce?: { id: string; sentAt: number; windowMs: number; max: number };
+}
+
+/** The store's answer: the id, and whether this message paused agents (the loop guard) or let them go on. */
+export interface AppendResult {
+  id: number;
+  loop?: "paused" | "lifted";
+}
+
+/** The store refused the message: the guard did not hold. Nothing was stored. */
+export class AppendRefused extends Error {
+  constructor(
+    readonly why: "UNREAD_WAITING" | "PAUSED" | "REPLAYED" | "STALE_NONCE" | "RATE_LIMITED",
+    readonly detail: { count?: number; paused?: "host" | "loop"; wait?: number; scope?: "sender" | "room" } = {},
+  ) {
+    super(`append refused: ${why}`);
+  }
+}
+
 /** Appends handed to the log and not yet confirmed; `msg` is completed (id, chain hash) when its own is. */
-export function createLogWriter(log: MessageLog, history: History) {
+export function createLogWriter(log: MessageLog, history: History, now: () => number) {
   const writes = new Set<Promise<unknown>>();
   return {
-    append(msg: Message) {
+    /** Hand `msg` to the log; resolves with the store's answer once `msg` is complete (id, chain hash). A refusal
+     * (AppendRefused) rejects this promise only: other requests' flush() is not failed by it. */
+    append(msg: Message, guard: Omit<AppendGuard, "now" | "cost"> = {}): Promise<AppendResult> {
       const { id: _none, ...body } = msg;
-      const w = log.append(JSON.stringify(body)).then((id) => {
+      const json = JSON.stringify(body);
+      // The text readers get is '{"id":N,' + the rest, plus ',"hash":"<43>"' on a public message (the chain): the
+      // store counts exactly what history.ts counts, so both drop the same oldest message.
+      // eslint-disable-next-line no-control-regex
+      const cost = { perChar: /[^\u0000-\u00ff]/.test(json) ? 2 : 1, chars: json.length + 6 + (msg.to === undefined ? 53 : 0) } as const;
+      const w = log.append(json, { ...guard, now: now(), cost }).then((r) => {
         // The poster is answered with the message as stored and ingested here (its id, and the chain hash).
-        const stored = history.since(id - 1, 1).items[0];
-        Object.assign(msg, stored && (JSON.parse(stored) as Message).id === id ? JSON.parse(stored) : { id });
+        const stored = history.since(r.id - 1, 1).items[0];
+        Object.assign(msg, stored && (JSON.parse(stored) as Message).id === r.id ? JSON.parse(stored) : { id: r.id });
+        return r;
       });
-      writes.add(w);
-      void w.catch(() => {}).finally(() => writes.delete(w));
+      const settled = w.catch((e: unknown) => {
+        if (!(e instanceof AppendRefused)) throw e;
+      });
+      writes.add(settled);
+      void settled.catch(() => {}).finally(() => writes.delete(settled));
+      return w;
     },
-    /** Resolves when every append so far is stored (rejects if one was refused). */
+    /** Resolves when every append so far is stored (rejects if one failed: the store is unreachable). */
     flush(): Promise<unknown> {
       return writes.size ? Promise.all(writes) : Promise.resolve();
     },

@@ -40,3 +40,8 @@ export function postLimitedError(wait: number, scope: string | undefined, rateLi
 export function joinLimitedError(wait: number, joinLimit: number): RoomError {
   return new RoomError("RATE_LIMITED", `Too many joins (limit ${joinLimit}/min per address and per key, ${joinLimit * 10}/min for the room); retry in ${wait} s.`, { retryAfter: wait });
 }
+
+/** POST /messages?after=N&ifCaughtUp=1 found `count` messages from others after N that the poster has not read. */
+export function unreadWaitingError(count: number, after: number): RoomError {
+  return new RoomError("UNREAD_WAITING", `${count} message${count === 1 ? "" : "s"} from others arrived after #${after} that you have not read; nothing was sent. Read them (poll from after=${after}), then decide and send again.`, { extra: { cursor: after } });
+}

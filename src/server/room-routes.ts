@@ -15,6 +15,7 @@ import { claimKey } from "./keys.js";
 import { cutSlice, filterSlice, pollFilter, recentJson, unreadBefore, unreadWordsAfter } from "./cursor.js";
 import { generatePassword } from "../host/password.js";
 import { joinProof, signedFields } from "./identity.js";
+import { unreadWaitingError } from "../room/refusals.js";
 
 const POLL_MAX_S = 90;
 /** A link code's life when the host does not say (a day: the host may open its link later). */
@@ -143,14 +144,15 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const sender = senderOf(c, body);
       const who = "participant" in sender ? sender.participant.name : sender.name;
       const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
-      if (after !== undefined && ["1", "true"].includes(c.query.get("ifCaughtUp") ?? "")) {
+      const ifCaughtUp = after !== undefined && ["1", "true"].includes(c.query.get("ifCaughtUp") ?? "");
+      if (ifCaughtUp) {
         const waiting = unreadWordsAfter(c.hosted.room.history, after, foldName(who), visible);
-        if (waiting) {
-          throw new RoomError("UNREAD_WAITING", `${waiting} message${waiting === 1 ? "" : "s"} from others arrived after #${after} that you have not read; nothing was sent. Read them (poll from after=${after}), then decide and send again.`, { extra: { cursor: after } });
-        }
+        if (waiting) throw unreadWaitingError(waiting, after);
       }
-      const message = c.hosted.room.post(sender, body.text, { replyTo, to, signed: signedFields(body) }, c.caller.origin);
-      await c.hosted.room.flush(); // serve --redis: 201 only once Redis stored it (and gave it its id)
+      // serve --redis: the store checks ifCaughtUp again in the same step as the append (another instance's message
+      // may be stored and not yet here).
+      const message = c.hosted.room.post(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after }) }, c.caller.origin);
+      await c.hosted.room.flush(message); // serve --redis: 201 only once Redis stored it (and gave it its id), or its refusal
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
       c.send(201, `{"ok":true,"message":${JSON.stringify(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);

@@ -16,7 +16,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
     identity,
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
     logs: (roomId: string): MessageLog => ({
-      append: (body) => store.link(roomId).append(body),
+      append: (body, guard) => store.link(roomId).append(body, guard),
       shareToken: (h, p) => store.link(roomId).shareToken(h, p),
       findToken: async (h) => {
         const shared = await store.link(roomId).findToken(h);

@@ -12,6 +12,8 @@ import type { Redis } from "ioredis";
 import { RoomError } from "../../protocol/errors.js";
 import type { Message } from "../../protocol/types.js";
 import type { MessageLog, Room } from "../../room/index.js";
+import { AppendRefused, type AppendGuard, type AppendResult } from "../../room/log.js";
+import { APPEND_SCRIPT } from "./script.js";
 import type { SharedParticipant } from "../../room/participants.js";
 
 /** Every key and the channel start with the prefix ("agent-chat:"; tests give each server its own). */
@@ -25,22 +27,34 @@ export const roomKeys = (prefix: string, roomId: string) => ({
   tokens: `${prefix}room:${roomId}:tokens`,
   /** "host", "loop" or "" (agents may talk). */
   paused: `${prefix}room:${roomId}:paused`,
+  /** The append script's state: b (the history's bytes), r (agent messages in a row), nf (the replay floor). */
+  state: `${prefix}room:${roomId}:state`,
+  /** The replay cache: fingerprint + nonce, scored by sentAt. */
+  nonces: `${prefix}room:${roomId}:nonces`,
 });
 
-// KEYS: seq, log. ARGV: message JSON without id, count cap, channel, room id, key lifetime (ms).
-const APPEND = `
-local id = redis.call('INCR', KEYS[1])
-local json = '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], id .. '-0', 'm', json)
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. json)
-return id`;
+/** Rate-limit buckets (each expires by itself once full again, so they are not in roomKeys). */
+const bucketsOf = (prefix: string, roomId: string) => `${prefix}room:${roomId}:rl:`;
+
 
 export const unavailable = () => new RoomError("STORE_UNAVAILABLE", "The room's store (Redis) is not answering; retry in a few seconds.", { retryAfter: 2 });
 
 /** How long a post waits for its own message to reach this instance's copy before answering 503. */
 const INGEST_WAIT_MS = 10_000;
+
+/** The script's refusal ({0, why, detail…}) as the room reads it. */
+function refusal([why, a, b]: unknown[]): AppendRefused {
+  switch (why) {
+    case "UNREAD_WAITING":
+      return new AppendRefused(why, { count: Number(a) });
+    case "PAUSED":
+      return new AppendRefused(why, { paused: a === "loop" ? "loop" : "host" });
+    case "RATE_LIMITED":
+      return new AppendRefused(why, { wait: Number(a), scope: b === "room" ? "room" : "sender" });
+    default:
+      return new AppendRefused(why as "REPLAYED" | "STALE_NONCE");
+  }
+}
 
 export interface RoomLink extends MessageLog {
   shareToken(tokenHash: string, p: SharedParticipant): void;
@@ -106,15 +120,19 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
   }
 
   return {
-    async append(body) {
-      let id: number;
+    async append(body: string, guard: AppendGuard): Promise<AppendResult> {
+      let reply: [number, string, ...unknown[]];
+      const maxBytes = Number.isFinite(room.options.historyBytes) ? room.options.historyBytes : -1;
       try {
-        id = Number(await redis.eval(APPEND, 2, keys.seq, keys.log, body, o.cap, channel, roomId, o.ttlMs));
+        reply = (await redis.eval(APPEND_SCRIPT, 5, keys.seq, keys.log, keys.state, keys.paused, keys.nonces, body, o.cap, channel, roomId, o.ttlMs, JSON.stringify(guard), maxBytes, bucketsOf(o.prefix, roomId))) as typeof reply;
       } catch {
         throw unavailable();
       }
+      const id = Number(reply[0]);
+      if (!id) throw refusal(reply.slice(1));
+      const result: AppendResult = reply[1] ? { id, loop: reply[1] as "paused" | "lifted" } : { id };
       const json = `{"id":${id},${body.slice(1)}`;
-      if (id <= last()) return id; // the subscription was faster than the script's answer
+      if (id <= last()) return result; // the subscription was faster than the script's answer
       // Answer once this instance's copy has it: a reader here right after the 201 sees it.
       await new Promise<void>((resolve, reject) => {
         const w = { id, done: () => (clearTimeout(t), resolve()) };
@@ -122,7 +140,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
         waiters.add(w);
         this.offer(id, json);
       });
-      return id;
+      return result;
     },
     shareToken(tokenHash, p) {
       // Fire and forget: a token is used on this instance at once; others ask Redis when it first reaches them.
@@ -138,9 +156,10 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
       redis.hdel(keys.tokens, tokenHash).catch(() => o.log(`redis: could not end a token of room ${roomId} in Redis`));
     },
     sharePause(state) {
-      redis
-        .multi()
-        .set(keys.paused, state ?? "", "PX", o.ttlMs)
+      const m = redis.multi();
+      // A resume (the host's, or a human's message) starts the loop guard's count again, as in memory.
+      if (!state) m.hset(keys.state, "r", 0);
+      m.set(keys.paused, state ?? "", "PX", o.ttlMs)
         .publish(pausesOf(o.prefix), `${roomId} ${o.instance} ${state ?? ""}`)
         .exec()
         .catch(() => o.log(`redis: could not share a pause of room ${roomId}; other instances did not follow`));

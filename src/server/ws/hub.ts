@@ -250,7 +250,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           const sent = () => write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
           if (!room.logged) return void sent();
           // serve --redis: `sent` once Redis stored it (the id is Redis's).
-          const stored = room.flush();
+          const stored = room.flush(message);
           return void queueReply(c, () => stored.then(sent, (e: unknown) => write(c, frameBuffer(errorFrame(e, f.ref)))));
         }
       }

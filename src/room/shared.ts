@@ -1,0 +1,86 @@
+// serve --redis: what the shared store refused, as the room's own refusals. The store (src/rooms/redis/script.ts)
+// checks in one atomic step what the in-memory room checks in one synchronous `post` — the pause, ifCaughtUp, the
+// replay cache and the rate limits — so that every instance together keeps to one room's rules; its answers then
+// read exactly as the in-memory room's (same status, code, message and Retry-After).
+import { RoomError } from "../protocol/errors.js";
+import { foldName } from "../protocol/names.js";
+import { fingerprint, type MessageSignature } from "../protocol/signing.js";
+import type { RoomIdentity } from "./identity.js";
+import type { PostPlan } from "./limits.js";
+import { AppendRefused, type AppendGuard, type AppendResult } from "./log.js";
+import { pausedError, postLimitedError, unreadWaitingError } from "./refusals.js";
+
+export interface RefusalContext {
+  loopGuard: number;
+  rateLimit: number;
+  /** The poster joined as "human" with the password (a claim): the pause's message says why it still applies. */
+  claimedHuman: boolean;
+  /** Another instance paused agents and this one had not heard yet: it follows now. */
+  pausedHere(state: "host" | "loop"): void;
+}
+
+/** The error to answer for a refused append (anything else, e.g. STORE_UNAVAILABLE, passes through). */
+export function sharedRefusal(err: unknown, c: RefusalContext & { after?: number }): unknown {
+  if (!(err instanceof AppendRefused)) return err;
+  const d = err.detail;
+  switch (err.why) {
+    case "UNREAD_WAITING":
+      return unreadWaitingError(d.count ?? 1, c.after ?? 0);
+    case "PAUSED":
+      c.pausedHere(d.paused ?? "host");
+      return pausedError(d.paused ?? "host", c.loopGuard, c.claimedHuman);
+    case "REPLAYED":
+      return new RoomError("REPLAYED", "This signed message was already sent (same nonce): sign a new one.");
+    case "STALE_NONCE":
+      return new RoomError("BAD_SIGNATURE", "Message signature refused: too old for the replay cache; sign it again. Nothing was sent.");
+    case "RATE_LIMITED":
+      return postLimitedError(d.wait ?? 1, d.scope, c.rateLimit);
+  }
+}
+
+export const loopPausedText = (n: number) => `Agents paused: ${n} agent messages in a row with no human message. A human message (or the host's Resume) lets them go on.`;
+
+/**
+ * A post's outcome in the store: stored (then its effects here: the nonce, and the loop guard's line if this message
+ * paused agents or let them go on — stored before the poster hears back), or refused with the in-memory answer.
+ */
+export function settle(
+  outcome: Promise<AppendResult>,
+  c: RefusalContext & { after?: number; stored(): void; loop(what: "paused" | "lifted"): void; flush(): Promise<unknown> },
+): Promise<unknown> {
+  const done = outcome.then(
+    (r) => {
+      c.stored();
+      if (r.loop) c.loop(r.loop);
+      return c.flush();
+    },
+    (err: unknown) => {
+      throw sharedRefusal(err, c);
+    },
+  );
+  void done.catch(() => {}); // the route awaits it through room.flush(msg); nothing is left unhandled meanwhile
+  return done;
+}
+
+/** What the store checks for a post (src/room/log.ts, AppendGuard): names as they compare, the plan of buckets, the nonce. */
+export function postGuard(o: {
+  name: string;
+  to: string | undefined;
+  human: boolean;
+  loopGuard: number;
+  caughtUpAfter: number | undefined;
+  limits: PostPlan;
+  signature: MessageSignature | undefined;
+  identity: Pick<RoomIdentity, "windowMs" | "maxNonces">;
+}): Omit<AppendGuard, "now" | "cost"> {
+  const s = o.signature;
+  return {
+    from: foldName(o.name),
+    ...(o.to !== undefined && { to: foldName(o.to) }),
+    speaker: o.human ? "human" : "agent",
+    loopGuard: o.loopGuard,
+    ...(o.caughtUpAfter !== undefined && { caughtUpAfter: o.caughtUpAfter }),
+    limits: o.limits,
+    ...(s && { nonce: { id: fingerprint(s.key) + s.nonce, sentAt: Date.parse(s.sentAt), windowMs: o.identity.windowMs, max: o.identity.maxNonces } }),
+  };
+}
