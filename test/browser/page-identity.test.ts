@@ -176,6 +176,34 @@ describeBrowser("web UI: a page identity", () => {
     await again.ctx.close();
   });
 
+  it("in a /r/<id> room entered with invite key links: a nameless key, a key pinned to the typed name, and one carrying another name all join signing", async () => {
+    const host = (path: string, init: { method?: string; json?: unknown } = {}) => room.api(path, { ...init, token: room.hostToken });
+    const made = (await (await host("/rooms", { method: "POST", json: { title: "Side" } })).json()) as { room: { id: string } };
+    const id = made.room.id;
+    const mint = async (json: Record<string, unknown>) => ((await (await host(`/r/${id}/keys`, { method: "POST", json: { label: "k", ...json } })).json()) as { key: string }).key;
+    const cases = [
+      { key: await mint({}), typed: "Nia", joined: "Nia" },
+      { key: await mint({ name: "Kira", kind: "human" }), typed: "Kira", joined: "Kira" },
+      // The key's own name wins over the typed one: the page learns it from the join and proves its key for it.
+      { key: await mint({ name: "Rhea", kind: "human" }), typed: "someone else", joined: "Rhea" },
+    ];
+    const sideMessages = async () => ((await (await host(`/r/${id}/messages`)).json()) as { messages: Message[] }).messages;
+    const sidePeople = async () => ((await (await host(`/r/${id}/room`)).json()) as RoomInfo).participants;
+    for (const c of cases) {
+      const ctx = await browser.newContext(DESKTOP);
+      const page = await ctx.newPage();
+      problems.push(watch(page));
+      await joinAs(page, `${room.url}/r/${id}/#key=${c.key}`, c.typed);
+      await expect.poll(() => keyLine(page), c.joined).toMatch(/^Signed as /);
+      const shown = (await keyLine(page))!.replace("Signed as ", "");
+      expect((await sidePeople()).find((p) => p.name === c.joined)?.fingerprint, c.joined).toBe(shown);
+      await say(page, `signed by ${c.joined}`);
+      await expect.poll(async () => (await sideMessages()).find((m) => m.text === `signed by ${c.joined}`)?.fingerprint, c.joined).toBe(shown);
+      expect((await sideMessages()).find((m) => m.text === `signed by ${c.joined}`)?.agent).toBe(c.joined);
+      await ctx.close();
+    }
+  });
+
   it("not a secure context: joins unsigned and says so in one line; a keys-only room says what to do instead", async () => {
     const keysOnly = await startTestRoom({ title: "Keys only", requireIdentity: true });
     cleanups.push(() => keysOnly.close());
