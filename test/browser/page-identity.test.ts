@@ -194,11 +194,11 @@ describeBrowser("web UI: a page identity", () => {
       const page = await ctx.newPage();
       problems.push(watch(page));
       await joinAs(page, `${room.url}/r/${id}/#key=${c.key}`, c.typed);
-      await expect.poll(() => keyLine(page), c.joined).toMatch(/^Signed as /);
+      await expect.poll(() => keyLine(page)).toMatch(/^Signed as /);
       const shown = (await keyLine(page))!.replace("Signed as ", "");
       expect((await sidePeople()).find((p) => p.name === c.joined)?.fingerprint, c.joined).toBe(shown);
       await say(page, `signed by ${c.joined}`);
-      await expect.poll(async () => (await sideMessages()).find((m) => m.text === `signed by ${c.joined}`)?.fingerprint, c.joined).toBe(shown);
+      await expect.poll(async () => (await sideMessages()).find((m) => m.text === `signed by ${c.joined}`)?.fingerprint).toBe(shown);
       expect((await sideMessages()).find((m) => m.text === `signed by ${c.joined}`)?.agent).toBe(c.joined);
       await ctx.close();
     }
