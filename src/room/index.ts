@@ -116,6 +116,9 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     startedAt,
     /** serve --redis: a participant token unknown here may have been issued by another instance; learn it first. */
     adoptToken: (token: string | undefined) => adoptToken(log, participants, token),
+    /** serve --redis: something this room's answer must wait for (an invite key's join counted in Redis): flush()
+     * waits for it and rejects with its error. */
+    track: (p: Promise<unknown>) => share(p),
     /** Messages go to a log (serve --redis) and are complete only after flush(). */
     logged: !!log,
     /** Resolves when every message this room handed to its log so far is stored (rejects if one was refused). */

@@ -25,6 +25,8 @@ export interface MessageLog {
   shareRemoval?(name: string, folded: string, tokens: string[]): Promise<void>;
   /** …and let it back in. */
   shareUnban?(name: string, folded: string): Promise<void>;
+  /** An invite key unknown here may have been minted elsewhere: learn it (and its current session) first. */
+  adoptKey?(secret: string): Promise<void>;
   /** The host rotated the password here: every instance checks the new one; resolves once stored. */
   sharePassword?(password: string): Promise<void>;
   /** Agents paused or resumed here: every instance follows. */
@@ -115,10 +117,17 @@ export function tokenHooks(log: MessageLog | undefined) {
   };
 }
 
-/** A participant token unknown here may have been issued by another instance: learn it first. */
+/** A participant token unknown here may have been issued by another instance: learn it first (an invite key
+ * likewise, with the participant of its current session). */
 export async function adoptToken(log: MessageLog | undefined, participants: ReturnType<typeof createParticipants>, token: string | undefined) {
+  if (token?.startsWith("ak_") && log?.adoptKey) return log.adoptKey(token);
   if (!token?.startsWith("ac_") || !log?.findToken || participants.lookupToken(token)) return;
-  const h = hashToken(token);
+  await adoptHash(log, participants, hashToken(token));
+}
+
+/** adoptToken by the token's hash (a key's session, known by its hash only). */
+export async function adoptHash(log: MessageLog, participants: ReturnType<typeof createParticipants>, h: string) {
+  if (!log.findToken || participants.hasToken(h)) return;
   const shared = await log.findToken(h);
   if (shared && "removed" in shared) participants.revoke(h, shared.removed);
   else if (shared) participants.adopt(h, shared);

@@ -225,6 +225,19 @@ export function createParticipants(opts: ParticipantOptions) {
       return p;
     },
 
+    /** Is this token hash one of a participant here? */
+    hasToken(tokenHash: string) {
+      return byToken.has(tokenHash);
+    },
+
+    /** serve --redis: a token ended elsewhere (its invite key started a new session there): forgotten here, as a
+     * leave. */
+    endToken(tokenHash: string) {
+      const p = byToken.get(tokenHash);
+      if (p?.tokenHash === tokenHash) forget(p, false);
+      else byToken.delete(tokenHash);
+    },
+
     /** A token the host removed on another instance (serve --redis): refused here with REMOVED from now on. */
     revoke(tokenHash: string, name: string) {
       const p = byToken.get(tokenHash);

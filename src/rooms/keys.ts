@@ -30,7 +30,25 @@ export interface InviteKey {
   fingerprint: string | null;
   /** SHA-256 (hex) of every participant token minted from this key. */
   tokens: Set<string>;
+  /** SHA-256 (hex) of the token its latest join minted (a key holds one session). */
+  session?: string | null;
 }
+
+/**
+ * serve --redis: the keys of a room shared with the other instances (src/server/store-keys.ts). The local set stays
+ * the one every route reads; these store each change in Redis, where a join is also counted atomically.
+ */
+export interface KeySharing {
+  minted(k: InviteKey): Promise<void>;
+  /** A join with `k` minted `tokenHash`: counted in Redis, or refused there (spent, revoked, expired elsewhere). */
+  claimed(k: InviteKey, tokenHash: string, name: string, kind: "agent" | "human"): Promise<void>;
+  revoked(k: InviteKey): Promise<void>;
+  /** Read every key of the room from Redis (GET …/keys, a revoke of a key minted elsewhere a moment ago). */
+  refresh(): Promise<void>;
+}
+
+/** A key as stored in Redis (src/rooms/redis/keys.ts): everything but the token set. */
+export type StoredKey = Omit<InviteKey, "tokens">;
 
 
 export interface MintSpec {
@@ -53,8 +71,11 @@ export function createKeys(o: { max: number; now: () => number }) {
   const byToken = new Map<string, InviteKey>();
 
   const expired = (k: InviteKey) => k.expiresAt !== null && o.now() >= k.expiresAt;
+  const revokedElsewhere = new Set<(k: InviteKey) => void>();
 
   return {
+    /** serve --redis: set by the store; none in memory. */
+    shared: undefined as KeySharing | undefined,
     get size() {
       return byId.size;
     },
@@ -116,7 +137,52 @@ export function createKeys(o: { max: number; now: () => number }) {
       if (k.kind === null) k.kind = kind;
       if (k.claimedBy === null) (k.claimedBy = name), (k.claimedAt = new Date(o.now()).toISOString());
       k.tokens.add(tokenHash);
+      k.session = tokenHash;
       byToken.set(tokenHash, k);
+    },
+
+    /** Undo recordJoin (serve --redis: Redis refused the join, so its token is never handed out). */
+    unrecordJoin(k: InviteKey, tokenHash: string) {
+      k.used = Math.max(0, k.used - 1);
+      k.tokens.delete(tokenHash);
+      byToken.delete(tokenHash);
+    },
+
+    /** serve --redis: a key as another instance stored it (minted, joined, revoked there): added, or updated in place
+     * (streams hold the object). Returns what changed that the caller acts on. */
+    learn(r: StoredKey): { key: InviteKey; revokedNow: boolean; endedSession?: string } {
+      let k = byId.get(r.keyId);
+      const was = k && { revoked: k.revoked, session: k.session };
+      if (!k) {
+        k = { ...r, tokens: new Set() };
+        byId.set(k.keyId, k);
+        byHash.set(k.hash, k);
+      } else {
+        // Counts only grow: a record read before a join here must not undo it.
+        Object.assign(k, { ...r, used: Math.max(k.used, r.used), revoked: k.revoked || r.revoked });
+      }
+      if (r.session) (k.tokens.add(r.session), byToken.set(r.session, k));
+      const endedSession = was?.session && was.session !== k.session ? was.session : undefined;
+      return { key: k, revokedNow: !!was && !was.revoked && k.revoked, endedSession };
+    },
+
+    /** serve --redis: a participant token joined with key `k` on another instance. */
+    learnToken(tokenHash: string, k: InviteKey) {
+      k.tokens.add(tokenHash);
+      byToken.set(tokenHash, k);
+    },
+
+    /** The key whose secret hashes to `hash`, if known here. */
+    byHash(hash: string): InviteKey | undefined {
+      return byHash.get(hash);
+    },
+
+    /** serve --redis: the host revoked a key through another instance; transports end its sessions here. */
+    onRevokedElsewhere(fn: (k: InviteKey) => void) {
+      revokedElsewhere.add(fn);
+    },
+    revokedElsewhere(k: InviteKey) {
+      for (const fn of revokedElsewhere) fn(k);
     },
 
     get(keyId: string): InviteKey | undefined {

@@ -67,6 +67,7 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
     host("POST", "/keys", "room", async ({ req, json, hosted }) => {
       const spec = mintSpec(await readJsonObject(req, d.maxBodyBytes));
       const { secret, key } = hosted.keys.mint(spec);
+      await hosted.keys.shared?.minted(key); // serve --redis: usable through every instance once answered
       const url = `${d.inviteUrl()}/r/${hosted.id}`;
       json(201, {
         key: secret,
@@ -77,11 +78,18 @@ export function hostRoutes(d: RouteDeps): RouteDef[] {
       });
     }),
 
-    host("GET", "/keys", "room", ({ json, hosted }) => json(200, { keys: hosted.keys.list() })),
+    host("GET", "/keys", "room", async ({ json, hosted }) => {
+      await hosted.keys.shared?.refresh(); // serve --redis: keys minted and joins counted through other instances
+      json(200, { keys: hosted.keys.list() });
+    }),
 
-    host("DELETE", "/keys/:keyId", "room", ({ json, hosted, params }) => {
+    host("DELETE", "/keys/:keyId", "room", async ({ json, hosted, params }) => {
+      // serve --redis: a key minted through another instance a moment ago may not have reached this one yet.
+      if (!hosted.keys.get(params.keyId ?? "")) await hosted.keys.shared?.refresh();
       const key = hosted.keys.revoke(params.keyId ?? "");
       d.endKeySessions(hosted, key);
+      await hosted.keys.shared?.revoked(key); // …and stored, so every instance refuses it, before the host hears back
+      await hosted.room.flush();
       json(200, { ok: true, revoked: key.keyId });
     }),
   ];

@@ -27,7 +27,7 @@ export function claimKey(
   origin?: Origin,
   /** The key a join proof in the same request shows, for the name (README "Known agents"). */
   proof: (name: string) => ProvenKey | undefined = () => undefined,
-): { token: string; participant: Participant } {
+): { token: string; participant: Participant; stored?: Promise<void> } {
   hosted.keys.checkJoin(key);
   if (key.name === null && rawName === undefined) {
     throw new RoomError("BAD_NAME", `This invite key has no name yet: give one ("name" to POST /join, "agent" with a message); it is then pinned to the key.`);
@@ -43,8 +43,19 @@ export function claimKey(
   else d.rooms.checkRoomFor(hosted, name);
   // A key the host minted as "human" vouches for its holder; a kind the holder picks is only a claim.
   const r = hosted.room.join(name, { kind, vouched: key.kind === "human" }, undefined, origin, proven);
-  hosted.keys.recordJoin(key, r.participant.name, kind, r.participant.tokenHash!);
-  return r;
+  const tokenHash = r.participant.tokenHash!;
+  hosted.keys.recordJoin(key, r.participant.name, kind, tokenHash);
+  if (!hosted.keys.shared) return r;
+  // serve --redis: the join is counted in Redis, atomically across instances; if Redis refuses it (the last use went
+  // through another instance a moment ago, or the key was revoked there), this join is undone before anyone sees the
+  // token. Whoever answers awaits room.flush() (or `stored`) first.
+  const stored = hosted.keys.shared.claimed(key, tokenHash, r.participant.name, kind).catch((err: unknown) => {
+    hosted.keys.unrecordJoin(key, tokenHash);
+    hosted.room.participants.leave(r.participant);
+    throw err;
+  });
+  hosted.room.track(stored);
+  return { ...r, stored };
 }
 
 const badKind = (): never => {

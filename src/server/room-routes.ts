@@ -70,9 +70,13 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
   const roomUrl = (c: Ctx) => d.inviteUrl() + c.base;
 
   /** Who posts: the token's (or key's) participant, or a name given with the password (the predecessor's clients). */
-  function senderOf(c: Ctx, body: Record<string, unknown>): Sender {
+  async function senderOf(c: Ctx, body: Record<string, unknown>): Promise<Sender> {
     let participant: Participant | undefined = c.caller.participant;
-    if (!participant && c.caller.key) participant = claimKey(d, c.hosted, c.caller.key, body.agent, body.kind, c.caller.origin).participant;
+    if (!participant && c.caller.key) {
+      const claimed = claimKey(d, c.hosted, c.caller.key, body.agent, body.kind, c.caller.origin);
+      await claimed.stored; // serve --redis: the join is counted in Redis before anything is posted with it
+      participant = claimed.participant;
+    }
     if (participant) {
       if (body.agent !== undefined && (typeof body.agent !== "string" || foldName(body.agent.trim()) !== participant.key)) {
         throw new RoomError("NAME_MISMATCH", `This credential belongs to "${participant.name}"; leave out "agent" or use that name.`);
@@ -141,7 +145,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       if (replyTo !== undefined && !Number.isSafeInteger(replyTo)) throw new RoomError("BAD_FIELD", `"replyTo" must be a message id.`);
       const to = body.to === undefined || body.to === null ? undefined : checkName(body.to, "to");
       const after = intParam(c.query.get("after"), "after");
-      const sender = senderOf(c, body);
+      const sender = await senderOf(c, body);
       const who = "participant" in sender ? sender.participant.name : sender.name;
       const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
       const ifCaughtUp = after !== undefined && ["1", "true"].includes(c.query.get("ifCaughtUp") ?? "");

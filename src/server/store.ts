@@ -1,9 +1,11 @@
 // serve --redis: the server's side of the Redis store (src/rooms/redis/). Opens it, learns the shared default room,
 // and links every room of the registry to its log in Redis: created rooms from now on, closed rooms' keys deleted.
 import type { MessageLog } from "../room/index.js";
-import type { Rooms } from "../rooms/index.js";
+import { adoptHash } from "../room/log.js";
+import type { HostedRoom, Rooms } from "../rooms/index.js";
 import { sharedChallenges } from "../rooms/redis/challenges.js";
 import { openRedisStore, type DefaultRoomIdentity } from "../rooms/redis/index.js";
+import { adoptKey, adoptTokenKey, applyKey, keySharing } from "./store-keys.js";
 
 export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string) {
   const store = await openRedisStore(url, { log, prefix });
@@ -12,13 +14,18 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   if (identity.password !== mint.password) log("redis: this server joins the rooms already in Redis: the default room keeps its password and host token");
   const learning = new Set<string>(); // rooms being adopted from Redis: not shared back
   const learnt = new Map<string, Promise<unknown>>();
+  let registry: Rooms | undefined;
+  const hostedOf = (id: string): HostedRoom | undefined => (registry?.has(id) ? registry.resolve(id) : undefined);
   return {
     identity,
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
-    logs: (roomId: string): MessageLog => ({
+    logs: (roomId: string): MessageLog => {
+      const l: MessageLog = {
       append: (body, guard) => store.link(roomId).append(body, guard),
       shareToken: (h, p) => store.link(roomId).shareToken(h, p),
       findToken: async (h) => {
+        const hosted = hostedOf(roomId);
+        if (hosted) await adoptTokenKey(store.keys, hosted, h); // joined with an invite key? (revoked: 403 REVOKED)
         const shared = await store.link(roomId).findToken(h);
         if (shared) return shared;
         const removed = await store.members.revokedToken(roomId, h);
@@ -29,15 +36,25 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       sharePassword: (password) => store.sharePassword(roomId, roomId === identity.id, password),
       dropToken: (h) => store.link(roomId).dropToken(h),
       sharePause: (state) => store.link(roomId).sharePause(state),
-    }),
+      adoptKey: async (secret) => {
+        const hosted = hostedOf(roomId);
+        if (hosted) await adoptKey(store.keys, hosted, secret, (h) => adoptHash(l, hosted.room.participants, h));
+      },
+      };
+      return l;
+    },
     /** Link every room, now and later; resolves once the default room's history is loaded. */
     async follow(rooms: Rooms, cap: number) {
       let first: Promise<unknown> | undefined;
       const closedElsewhere = new Set<string>();
+      registry = rooms;
       rooms.onCreate((h) => {
-        // The room's log, then who the host removed (members.ts), before any request for it is answered.
+        h.keys.shared = keySharing(store.keys, h, () => (rooms.options.now ?? Date.now)()); // the rooms' clock (tests inject one)
+        // The room's log, then who the host removed (members.ts) and its invite keys, before any request for it is
+        // answered.
         const loaded = store.attach(h.id, h.room, cap).then(async () => {
           for (const [, name] of (await store.members.load(h.id)).barred) h.room.removedElsewhere(name, []);
+          await h.keys.shared?.refresh();
         });
         first ??= loaded;
         if (learning.has(h.id)) learnt.set(h.id, loaded.finally(() => learnt.delete(h.id)));
@@ -53,6 +70,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         const h = rooms.resolve(id);
         if (e.type === "remove") h.room.removedElsewhere(e.name, e.tokens);
         else if (e.type === "unban") h.room.unbannedElsewhere(e.name);
+        else if (e.type === "key") applyKey(h, e.record, e.used);
         else if (!h.keysOnly) h.setPassword(e.password);
       });
       // The host closed a room on another instance: it ends here too (streams get their "closed" signal).

@@ -27,6 +27,8 @@ export function attachTransports(rooms: Rooms, auth: Auth, o: { keepaliveMs: num
       ws: createWsHub(h.room, auth.forRoom(h), { maxBufferBytes: o.maxBufferBytes, pingMs: o.wsPingMs, admit: roomAdmission(rooms, h) }),
     };
     hubs.set(h, t);
+    // serve --redis: the host revoked a key through another instance (which told the room): end its sessions here.
+    h.keys.onRevokedElsewhere((key) => endSessions(h, key, false));
     h.onClose(() => {
       hubs.delete(h);
       const message = "The host closed this room; it is gone for good.";
@@ -35,6 +37,20 @@ export function attachTransports(rooms: Rooms, auth: Auth, o: { keepaliveMs: num
       t.ws.closeAll(WS_CLOSE.ROOM_CLOSED, "room closed", { type: "closed", message });
     });
   });
+
+  /** A revoked key: its participant's token stops, its streams end with `removed`, its held polls answer 403. */
+  function endSessions(h: HostedRoom, key: InviteKey, announce: boolean) {
+    const t = hubs.get(h);
+    if (!t) return;
+    const p = keyParticipant(h, key);
+    if (p) h.room.participants.leave(p);
+    t.sse.endKey(key, "The host revoked your invite key.");
+    t.polls.endKey(key, revokedError(key));
+    t.ws.endKey(key, "The host revoked your invite key.");
+    // serve --redis: the key's session may live on another instance only; its name is the key's.
+    const name = p?.name ?? (h.keys.shared && key.session ? key.claimedBy : undefined);
+    if (name && announce) h.room.announce(`The host revoked ${name}'s invite key.`);
+  }
 
   return {
     /** The transports of an open room. */
@@ -49,16 +65,7 @@ export function attachTransports(rooms: Rooms, auth: Auth, o: { keepaliveMs: num
       return { streams, polls, websockets };
     },
     /** A revoked key: its participant's token stops, its streams end with `removed`, its held polls answer 403. */
-    endKeySessions(h: HostedRoom, key: InviteKey) {
-      const t = hubs.get(h);
-      if (!t) return;
-      const p = keyParticipant(h, key);
-      if (p) h.room.participants.leave(p);
-      t.sse.endKey(key, "The host revoked your invite key.");
-      t.polls.endKey(key, revokedError(key));
-      t.ws.endKey(key, "The host revoked your invite key.");
-      if (p) h.room.announce(`The host revoked ${p.name}'s invite key.`);
-    },
+    endKeySessions: (h: HostedRoom, key: InviteKey) => endSessions(h, key, true),
     /** Shutdown: streams end and pending polls answer, so clients see a clean end rather than a reset. */
     closeAll() {
       for (const t of hubs.values()) {

@@ -15,6 +15,7 @@ import type { Room } from "../../room/index.js";
 import { connectRedis } from "./connect.js";
 import { channelOf, linkRoom, pausesOf, roomKeys as logKeys, unavailable, type RoomLink } from "./log.js";
 import { createMembers, memberKeys } from "./members.js";
+import { createSharedKeys, inviteKeyKeys } from "./keys.js";
 
 export { StoreUnreachable } from "./unreachable.js";
 
@@ -53,7 +54,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   /** Every room with keys, so the last instance out deletes them all, rooms other instances created included. */
   const ROOMS_KEY = `${prefix}rooms`;
   /** Every key a room has in Redis (its log's, its members'): renewed, and deleted with the room. */
-  const roomKeys = (id: string) => ({ ...logKeys(prefix, id), ...memberKeys(prefix, id) });
+  const roomKeys = (id: string) => ({ ...logKeys(prefix, id), ...memberKeys(prefix, id), ...inviteKeyKeys(prefix, id) });
   const links = new Map<string, RoomLink>();
   let closed = false;
   let down = false;
@@ -105,6 +106,8 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     client: cmd as Redis,
     /** Removals, unbans and password rotations, shared (members.ts). */
     members,
+    /** Invite keys, shared (keys.ts). */
+    keys: createSharedKeys(cmd, { prefix, instance: me, ttlMs }),
     /** The host rotated a room's password: its stored record follows, and every instance. */
     sharePassword: (roomId: string, isDefault: boolean, password: string) =>
       members.password(roomId, password, isDefault ? { key: DEFAULT_KEY } : { key: META_KEY, field: roomId }),

@@ -6,6 +6,7 @@
 //   room:<id>:barred    hash: folded name → the name as the host removed it
 //   room:<id>:revoked   hash: SHA-256 of a removed participant's token → its name (answers 403 REMOVED, not 401)
 import type { Redis } from "ioredis";
+import type { StoredKey } from "../keys.js";
 import { unavailable } from "./log.js";
 
 export const memberKeys = (prefix: string, roomId: string) => ({
@@ -31,7 +32,9 @@ export const membersChannel = (prefix: string) => `${prefix}members`;
 export type MemberEvent =
   | { type: "remove"; name: string; folded: string; tokens: string[] }
   | { type: "unban"; name: string; folded: string }
-  | { type: "password"; password: string };
+  | { type: "password"; password: string }
+  /** An invite key minted, joined or revoked (keys.ts): its record as stored, and its joins counted. */
+  | { type: "key"; record: StoredKey; used?: number };
 
 export interface MemberState {
   /** [folded, name as removed] */

@@ -204,9 +204,10 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
 
     /** Authenticate a `join` frame and start the socket: `joined`, the replay after `after`, then live. Throws
      * RoomError (its HTTP status picks the close code). */
-    join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>): void | Promise<void> {
-      // serve --redis: a token another instance issued is learnt first.
-      if (room.logged && f.token && !room.participants.lookupToken(f.token)) return room.adoptToken(f.token).then(() => this.join(c, f));
+    join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>, adopted = false): void | Promise<void> {
+      // serve --redis: a token another instance issued (or an invite key minted there) is learnt first.
+      const credential = f.token ?? f.key;
+      if (room.logged && !adopted && credential && !room.participants.lookupToken(credential)) return room.adoptToken(credential).then(() => this.join(c, f, true));
       const caller = auth.authenticate(credentialRequest(c.sock, f), NO_QUERY);
       const admitted = o.admit
         ? o.admit(caller, f.name, f.kind)

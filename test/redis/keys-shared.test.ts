@@ -1,0 +1,102 @@
+// Invite keys across `serve --redis` instances: a key minted through one instance works through every other one, its
+// joins are counted once across all of them (a one-use key cannot be used twice through two instances, even at the
+// same moment), GET …/keys is the same everywhere, a revocation through any instance stops the key and its tokens on
+// every instance at once (their streams end with `removed`), and keys-only rooms work through every instance.
+import { expect, it } from "vitest";
+import { openStream } from "../support/room.js";
+import { joinWs } from "../ws/helpers.js";
+import { describeRedis } from "./helpers.js";
+import { jsonOf, refusal, useFleet } from "./fleet.js";
+import type { TestRoom } from "../support/room.js";
+
+const hostOf = (i: TestRoom) => ({ authorization: `Bearer ${i.hostToken}` });
+const mint = async (i: TestRoom, body: Record<string, unknown>, base = "") => {
+  const r = await jsonOf(await i.api(`${base}/keys`, { method: "POST", headers: hostOf(i), json: body }));
+  expect(r.status).toBe(201);
+  return r.body as { key: string; keyId: string };
+};
+const joinWith = (i: TestRoom, key: string, body: Record<string, unknown> = {}, base = "") => i.api(`${base}/join`, { method: "POST", token: key, json: body });
+
+describeRedis("invite keys shared by every instance", () => {
+  const fleet = useFleet();
+
+  it("a key minted on A joins on B and on C; each join starts the key's one session; GET /keys agrees everywhere", async () => {
+    const [a, b, c] = await fleet.start(3);
+    const { key, keyId } = await mint(a!, { label: "builder", name: "kb-bot" });
+    const onB = await jsonOf(await joinWith(b!, key));
+    expect(onB).toMatchObject({ status: 201, body: { participant: { name: "kb-bot" } } });
+    expect((await c!.api("/messages", { method: "POST", token: onB.body.token, json: { text: "first session, on c" } })).status).toBe(201);
+    const onC = await jsonOf(await joinWith(c!, key));
+    expect(onC.status).toBe(201);
+    // A key holds one session: the token from B stops, on B and everywhere else.
+    for (const i of [b!, a!, c!]) expect(await refusal(await i.api("/messages", { method: "POST", token: onB.body.token, json: { text: "old session" } }))).toEqual([401, "UNAUTHORIZED"]);
+    // The key itself, used directly on another instance, speaks as its current participant (no new join counted).
+    const direct = await jsonOf(await a!.api("/messages", { method: "POST", token: key, json: { text: "the key itself, on a" } }));
+    expect(direct).toMatchObject({ status: 201, body: { message: { agent: "kb-bot", verified: true } } });
+    expect((await c!.api("/messages", { method: "POST", token: onC.body.token, json: { text: "still the current session" } })).status).toBe(201);
+    for (const i of [a!, b!, c!]) {
+      const listed = (await jsonOf(await i.api("/keys", { headers: hostOf(i) }))).body.keys;
+      expect(listed).toEqual([expect.objectContaining({ keyId, label: "builder", name: "kb-bot", used: 2, claimedBy: "kb-bot", revoked: false })]);
+      expect(JSON.stringify(listed)).not.toContain(key);
+    }
+  });
+
+  it("a one-use key used on A is refused on B; two instances racing for one use: exactly one join", async () => {
+    const [a, b] = await fleet.start(2);
+    const once = await mint(a!, { label: "once", uses: 1 });
+    expect((await joinWith(a!, once.key, { name: "once-olga" })).status).toBe(201);
+    expect(await refusal(await joinWith(b!, once.key, { name: "once-olga" }))).toEqual([403, "KEY_USED_UP"]);
+    for (let round = 0; round < 5; round++) {
+      const race = await mint(b!, { label: `race ${round}`, uses: 1, name: `racer-${round}` });
+      const answers = await Promise.all([a!, b!, a!, b!].map(async (i) => refusal(await joinWith(i, race.key))));
+      expect(answers.filter(([s]) => s === 201)).toHaveLength(1);
+      expect(answers.filter(([s, code]) => s === 403 && code === "KEY_USED_UP")).toHaveLength(3);
+    }
+    // An expired key is refused on every instance.
+    const brief = await mint(a!, { label: "brief", expiresIn: 1, name: "brief-bo" });
+    await expect.poll(async () => refusal(await joinWith(b!, brief.key)), { timeout: 20_000, interval: 200 }).toEqual([403, "KEY_EXPIRED"]);
+  });
+
+  it("revoked on B: the key and its token stop on A and C at once, and their streams end with `removed`", async () => {
+    const [a, b, c] = await fleet.start(3);
+    const { key, keyId } = await mint(a!, { label: "to revoke", name: "rev-rex" });
+    const token = (await jsonOf(await joinWith(a!, key))).body.token as string;
+    const stream = await openStream(a!.url + "/messages/stream", { authorization: `Bearer ${token}` });
+    expect(stream.status).toBe(200);
+    const keyStream = await openStream(c!.url + "/messages/stream", { authorization: `Bearer ${key}` });
+    expect(keyStream.status).toBe(200);
+    const ws = await joinWs(a!.url, { key });
+    const del = await jsonOf(await b!.api(`/keys/${keyId}`, { method: "DELETE", headers: hostOf(b!) }));
+    expect(del).toMatchObject({ status: 200, body: { revoked: keyId } });
+    for (const s of [stream, keyStream]) {
+      let ev = await s.next(10_000);
+      while (ev && ev.event === "message") ev = await s.next(10_000);
+      expect(ev?.event).toBe("removed");
+    }
+    expect((await ws.next("removed")).type).toBe("removed");
+    for (const i of [a!, c!, b!]) {
+      expect(await refusal(await i.api("/messages", { method: "POST", token, json: { text: "revoked?" } }))).toEqual([403, "REVOKED"]);
+      expect(await refusal(await i.api("/messages", { method: "POST", token: key, json: { text: "revoked?" } }))).toEqual([403, "REVOKED"]);
+      expect((await jsonOf(await i.api("/keys", { headers: hostOf(i) }))).body.keys).toEqual([expect.objectContaining({ keyId, revoked: true })]);
+    }
+    // An instance started after the revocation refuses both too.
+    const [late] = await fleet.more(1);
+    expect(await refusal(await late!.api("/messages", { method: "POST", token, json: { text: "revoked?" } }))).toEqual([403, "REVOKED"]);
+    expect(await refusal(await joinWith(late!, key))).toEqual([403, "REVOKED"]);
+    // The room was told once.
+    const lines = (await jsonOf(await c!.api("/messages"))).body.messages.filter((m: any) => /revoked rev-rex/.test(m.text));
+    expect(lines).toHaveLength(1);
+  });
+
+  it("a keys-only room created on A works with a key minted on B, through C", async () => {
+    const [a, b, c] = await fleet.start(3);
+    const made = await jsonOf(await a!.api("/rooms", { method: "POST", headers: hostOf(a!), json: { title: "keys only", keysOnly: true } }));
+    const base = `/r/${made.body.room.id}`;
+    const { key } = await mint(b!, { label: "member" }, base);
+    const j = await jsonOf(await joinWith(c!, key, { name: "ko-kim" }, base));
+    expect(j.status).toBe(201);
+    expect((await a!.api(`${base}/messages`, { method: "POST", token: j.body.token, json: { text: "in" } })).status).toBe(201);
+    expect((await b!.api(`${base}/messages`, { token: key })).status).toBe(200);
+    for (const i of [a!, b!, c!]) expect(await refusal(await i.api(`${base}/messages`, { headers: { "x-room-password": "anything" } }))).toEqual([401, "KEY_REQUIRED"]);
+  });
+});
