@@ -16,6 +16,7 @@ export function createPageIdentity({ api, roomUrl }) {
   let mine = null; // { fingerprint, name } of that key
   let why = ""; // why messages go unsigned: a key of REASONS, "host", or "" (a room without keys, or not joined)
   let lastKey = null; // this profile's key for the last name tried (for the join card's words)
+  let skew = 0; // the room's clock minus this device's, once a sentAt was refused
 
   /**
    * POST join as `name` with credential `cred`, proving this profile's key for the name (made now on first use).
@@ -74,11 +75,25 @@ export function createPageIdentity({ api, roomUrl }) {
     const send = (b) => api("messages", { method: "POST", body: b });
     if (!signer) return send(msg);
     try {
-      return await send(await signer(msg, chainHead(held)));
+      return await send(await signer(msg, chainHead(held), skew));
     } catch (e) {
       if (!(e instanceof ApiError && e.code === "BAD_SIGNATURE")) throw e;
+      // sentAt refused: this device's clock is off (the room accepts 5 minutes either way); sign with the room's time.
+      if (/sentAt/.test(e.message)) skew = await roomSkew();
       const fresh = await api("messages?limit=20");
-      return send(await signer(msg, chainHead(fresh.messages ?? [])));
+      return send(await signer(msg, chainHead(fresh.messages ?? []), skew));
+    }
+  }
+
+  /** How far the room's clock is ahead of this device's, from the Date header of its health check (0 if unknown). */
+  async function roomSkew() {
+    try {
+      const t0 = Date.now();
+      const res = await fetch(new URL("health", location.origin + "/"), { cache: "no-store", credentials: "omit" });
+      const at = Date.parse(res.headers.get("date") ?? "");
+      return Number.isFinite(at) ? at + 500 - (t0 + Date.now()) / 2 : 0; // the header drops milliseconds: mid-second
+    } catch {
+      return 0;
     }
   }
 
@@ -90,7 +105,8 @@ export function createPageIdentity({ api, roomUrl }) {
       line.textContent = `Signed as ${mine.fingerprint}`;
       line.title = `Your page key for ${mine.name}: the room checks every message you send against it. It lives in this browser profile only; clearing this site's data deletes it.`;
     } else if (REASONS[why]) {
-      line.textContent = "Your messages are unsigned: this browser can't keep a key here (needs https and Ed25519).";
+      const needs = why === "storage" ? "its site storage is blocked" : "needs https and Ed25519";
+      line.textContent = `Your messages are unsigned: this browser can't keep a key here (${needs}).`;
       line.title = `Unsigned because ${REASONS[why]}. Others see your name without a key.`;
     }
   }

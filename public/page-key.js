@@ -78,11 +78,12 @@ export async function proveKey(api, k, name, cred, roomUrl) {
 
 /**
  * A signer for messages sent as `name` (the name the room registered) in room `roomId`: adds sentAt, a fresh nonce,
- * prev/prevId (`head` names the newest message in the chain) and the signature to a POST /messages body.
+ * prev/prevId (`head` names the newest message in the chain) and the signature to a POST /messages body. `skewMs`:
+ * how far the room's clock is ahead of this device's (a phone set to the wrong time), added to sentAt.
  */
 export function messageSigner(k, roomId, name) {
-  return async (body, head) => {
-    const fields = { sentAt: new Date().toISOString(), nonce: newNonce(), prev: head.prev, prevId: head.prevId };
+  return async (body, head, skewMs = 0) => {
+    const fields = { sentAt: new Date(Date.now() + skewMs).toISOString(), nonce: newNonce(), prev: head.prev, prevId: head.prevId };
     const sig = await k.sign(messagePayload({ room: roomId, name, text: body.text, replyTo: body.replyTo, to: body.to, ...fields }));
     return { ...body, ...fields, sig };
   };

@@ -142,6 +142,22 @@ describeBrowser("web UI: a page identity", () => {
     await ctx.close();
   });
 
+  it("a device whose clock is an hour slow still sends signed: the refused sentAt is signed again with the room's time", async () => {
+    const ctx = await browser.newContext(DESKTOP);
+    await ctx.clock.setSystemTime(Date.now() - 3_600_000);
+    const page = await ctx.newPage();
+    problems.push(watch(page));
+    await joinAs(page, link(room), "Slowclock");
+    expect(Math.abs((await page.evaluate(() => Date.now())) - Date.now() + 3_600_000)).toBeLessThan(120_000);
+    await expect.poll(() => keyLine(page)).toMatch(/^Signed as /);
+    await say(page, "my clock is wrong");
+    await expect.poll(async () => (await stored(room)).find((m) => m.text === "my clock is wrong")?.sig).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    const m = (await stored(room)).find((x) => x.text === "my clock is wrong")!;
+    expect(Math.abs(Date.parse(m.sentAt!) - Date.parse(m.timestamp))).toBeLessThan(60_000);
+    expect(await page.locator("#composer-error").textContent()).toBe("");
+    await ctx.close();
+  });
+
   it("the same profile takes its name back after leaving; another profile asking for it is told it belongs to another key", async () => {
     expect(fp).toMatch(FP);
     // Reopened, the profile resumes as Pat (its saved token) and proves the same key.
@@ -202,6 +218,22 @@ describeBrowser("web UI: a page identity", () => {
       expect((await sideMessages()).find((m) => m.text === `signed by ${c.joined}`)?.agent).toBe(c.joined);
       await ctx.close();
     }
+  });
+
+  it("a secure page whose site storage is blocked joins unsigned and says why", async () => {
+    const ctx = await browser.newContext(DESKTOP);
+    // As a profile that refuses site data: no IndexedDB to keep a key in (WebCrypto itself is there).
+    await ctx.addInitScript(() => Object.defineProperty(window, "indexedDB", { value: undefined }));
+    const page = await ctx.newPage();
+    problems.push(watch(page));
+    await joinAs(page, link(room), "Nostore");
+    expect(await page.evaluate(() => [isSecureContext, typeof crypto.subtle])).toEqual([true, "object"]);
+    await expect.poll(() => keyLine(page)).toBe("Your messages are unsigned: this browser can't keep a key here (its site storage is blocked).");
+    await say(page, "no storage, unsigned");
+    await expect.poll(async () => (await stored(room)).find((m) => m.text === "no storage, unsigned")?.agent).toBe("Nostore");
+    expect((await stored(room)).find((m) => m.text === "no storage, unsigned")?.sig).toBeUndefined();
+    expect((await people(room)).find((p) => p.name === "Nostore")?.fingerprint ?? null).toBeNull();
+    await ctx.close();
   });
 
   it("not a secure context: joins unsigned and says so in one line; a keys-only room says what to do instead", async () => {
