@@ -1,22 +1,28 @@
 #!/usr/bin/env node
 // bench/identity.mjs - what checking Ed25519 signatures costs POST /messages (README "Known agents", issue 17).
-// One server process (test/support/room-process.mjs over IPC, the built dist/), two participants: one joined with a
-// key proof (every POST signed, the server verifies the signature, the chain position and the nonce), one joined
-// without (plain POSTs). The same number of keep-alive senders post as fast as answers come back, in alternating
-// phases (plain, signed, plain, signed, …) on the same server, so machine load drifts hit both alike. Bodies are
-// signed before a phase starts: the figure is the server's, not the client's signing. Medians over rounds; target:
-// signed >= 0.7x plain messages/s.
+// One server process (test/support/room-process.mjs over IPC, the built dist/) and two rooms on it, each with two
+// participants: one joined with a key proof (every POST signed, the server verifies the signature, the chain position
+// and the nonce), one joined without (plain POSTs).
+// - "bare": the default room with no readers: the cheapest possible POST, so the signature check weighs most.
+// - "fanout": a created room with --readers SSE readers (default 100) attached: every POST is also written to each.
+// The same number of keep-alive senders post as fast as answers come back, in alternating phases (plain, signed,
+// signed, plain, …) on the same server, so machine load drifts hit both alike. Bodies are signed before a phase
+// starts: the figure is the server's, not the client's signing. Medians over rounds; target per room: signed >= 0.7x
+// plain messages/s (two verdicts, each against its own plain figure).
 //
-//   node bench/identity.mjs [--rounds 3] [--messages 3000] [--senders 16]
+//   node bench/identity.mjs [--rounds 3] [--messages 3000] [--senders 16] [--readers 100] [--only bare|fanout]
+//                           [--verify-threads N]   (passed to the server: serve --verify-threads)
 //
-// A benchmark, not a test: exits 0 when the target is missed (and says so); 1 when it cannot run.
+// A benchmark, not a test: exits 0 when a target is missed (and says so); 1 when it cannot run.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -25,14 +31,23 @@ const SIGNING = path.join(ROOT, 'dist', 'protocol', 'signing.js');
 const PASSWORD = 'bench-pw';
 
 const argv = process.argv.slice(2);
-const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i !== -1 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : d; };
+const raw = (k) => { const i = argv.indexOf(`--${k}`); return i !== -1 ? argv[i + 1] : undefined; };
+const opt = (k, d) => (raw(k) !== undefined ? Number(raw(k)) : d);
 const ROUNDS = Math.max(1, opt('rounds', 3));
 const N = Math.max(100, opt('messages', 3000));
 const SENDERS = Math.max(1, opt('senders', 16));
+const READERS = Math.max(1, opt('readers', 100));
+const ONLY = raw('only');
+const VERIFY_THREADS = raw('verify-threads') === undefined ? undefined : Number(raw('verify-threads'));
+const ROOMS = ONLY ? [ONLY] : ['bare', 'fanout'];
 const log = (s) => process.stderr.write(`[identity-bench] ${s}\n`);
 
 if (!existsSync(SIGNING)) {
   log('dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+if (!ROOMS.every((r) => r === 'bare' || r === 'fanout')) {
+  log('--only takes bare or fanout');
   process.exit(1);
 }
 const { generateKeyPair, joinPayload, messagePayload, privateKeyObject, signBytes } = await import(SIGNING);
@@ -52,37 +67,72 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 }
 const json = async (r) => JSON.parse((await r).body);
 
+const loadAvg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const startLoad = loadAvg();
 const child = fork(ROOM_PROCESS, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 const server = await new Promise((resolve, reject) => {
   child.once('error', reject);
   child.on('message', (m) => m.type === 'ready' && resolve(m.value));
   // History large enough that every signed body's `prev` is still in the chain when it is posted.
-  child.send({ type: 'start', options: { port: 0, host: '127.0.0.1', password: PASSWORD, rateLimit: 0, loopGuard: 0, joinLimit: 0, history: (ROUNDS * 2 + 2) * N + 100, quiet: true } });
+  child.send({ type: 'start', options: { port: 0, host: '127.0.0.1', password: PASSWORD, rateLimit: 0, loopGuard: 0, joinLimit: 0, history: (ROUNDS * 2 + 2) * N + 100, quiet: true, ...(VERIFY_THREADS !== undefined && { verifyThreads: VERIFY_THREADS }) } });
 });
-const url = server.url;
-const pw = { 'x-room-password': PASSWORD };
 
-// The two participants.
-const kp = generateKeyPair();
-const priv = privateKeyObject(kp);
-const ch = await json(request(`${url}/challenge`, { method: 'POST', headers: pw, body: JSON.stringify({ name: 'signer' }) }));
-const identity = { key: kp.key, challenge: ch.challenge, url, sig: signBytes(joinPayload({ room: ch.room, url, name: 'signer', challenge: ch.challenge }), priv) };
-const signer = await json(request(`${url}/join`, { method: 'POST', headers: pw, body: JSON.stringify({ name: 'signer', identity }) }));
-const plain = await json(request(`${url}/join`, { method: 'POST', headers: pw, body: JSON.stringify({ name: 'plain' }) }));
-if (!signer.token || !signer.participant?.fingerprint || !plain.token) {
-  log(`could not join: ${JSON.stringify({ signer, plain })}`);
-  process.exit(1);
+/** A room's two participants: `signer` (joined with a key proof) and `plain` (without). */
+async function participants(url, pw) {
+  const kp = generateKeyPair();
+  const priv = privateKeyObject(kp);
+  const ch = await json(request(`${url}/challenge`, { method: 'POST', headers: pw, body: JSON.stringify({ name: 'signer' }) }));
+  const identity = { key: kp.key, challenge: ch.challenge, url, sig: signBytes(joinPayload({ room: ch.room, url, name: 'signer', challenge: ch.challenge }), priv) };
+  const signer = await json(request(`${url}/join`, { method: 'POST', headers: pw, body: JSON.stringify({ name: 'signer', identity }) }));
+  const plain = await json(request(`${url}/join`, { method: 'POST', headers: pw, body: JSON.stringify({ name: 'plain' }) }));
+  if (!signer.token || !signer.participant?.fingerprint || !plain.token) {
+    log(`could not join: ${JSON.stringify({ signer, plain })}`);
+    process.exit(1);
+  }
+  return { url, roomId: ch.room, priv, signer, plain };
+}
+
+/**
+ * `count` SSE readers of `url`, in a worker thread (their reading is the client's work, kept off the senders' event
+ * loop). They only drain their sockets: the server's cost of writing to each is what the fan-out room adds.
+ */
+function startReaders(url, password, count) {
+  const w = new Worker(`
+    const http = require('node:http');
+    const { parentPort, workerData: { url, password, count } } = require('node:worker_threads');
+    let open = 0, bytes = 0;
+    for (let i = 0; i < count; i++) {
+      http.get(url + '/messages/stream', { headers: { 'x-room-password': password }, agent: false }, (res) => {
+        if (res.statusCode !== 200) return parentPort.postMessage({ error: 'reader got ' + res.statusCode });
+        res.on('data', (c) => (bytes += c.length));
+        if (++open === count) parentPort.postMessage({ open });
+      }).on('error', (e) => parentPort.postMessage({ error: String(e) }));
+    }
+    parentPort.on('message', (m) => m === 'bytes' ? parentPort.postMessage({ bytes }) : process.exit(0));
+  `, { eval: true, workerData: { url, password, count } });
+  const next = () => new Promise((resolve, reject) => w.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m))));
+  return { ready: next(), bytes: () => (w.postMessage('bytes'), next().then((m) => m.bytes)), stop: () => w.terminate() };
+}
+
+const rooms = {};
+if (ROOMS.includes('bare')) rooms.bare = await participants(server.url, { 'x-room-password': PASSWORD });
+let readers;
+if (ROOMS.includes('fanout')) {
+  const made = await json(request(`${server.url}/rooms`, { method: 'POST', headers: { authorization: `Bearer ${server.hostToken}` }, body: JSON.stringify({ title: 'fan-out' }) }));
+  rooms.fanout = await participants(made.room.url, { 'x-room-password': made.room.password });
+  readers = startReaders(made.room.url, made.room.password, READERS);
+  await readers.ready;
 }
 const text = 'x'.repeat(120);
 
 /** N bodies for a phase: plain ones, or signed ones naming the newest message as prev (signed now, not timed). */
-async function bodies(signed) {
+async function bodies(room, signed) {
   if (!signed) return Array.from({ length: N }, () => JSON.stringify({ text }));
-  const last = (await json(request(`${url}/messages?limit=1`, { headers: { authorization: `Bearer ${signer.token}` } }))).messages.at(-1);
+  const last = (await json(request(`${room.url}/messages?limit=1`, { headers: { authorization: `Bearer ${room.signer.token}` } }))).messages.at(-1);
   const out = [];
   for (let i = 0; i < N; i++) {
     const f = { sentAt: new Date().toISOString(), nonce: randomBytes(16).toString('base64url'), prev: last.hash, prevId: last.id };
-    out.push(JSON.stringify({ text, ...f, sig: signBytes(messagePayload({ room: ch.room, name: 'signer', text, ...f }), priv) }));
+    out.push(JSON.stringify({ text, ...f, sig: signBytes(messagePayload({ room: room.roomId, name: 'signer', text, ...f }), room.priv) }));
   }
   return out;
 }
@@ -97,9 +147,9 @@ function cpuS() {
 }
 
 /** Post every body with SENDERS concurrent keep-alive senders; messages/s, server CPU µs per message, non-201s. */
-async function phase(signed) {
-  const list = await bodies(signed);
-  const headers = { authorization: `Bearer ${(signed ? signer : plain).token}` };
+async function phase(room, signed) {
+  const list = await bodies(room, signed);
+  const headers = { authorization: `Bearer ${(signed ? room.signer : room.plain).token}` };
   let next = 0;
   let bad = 0;
   let firstBad;
@@ -107,7 +157,7 @@ async function phase(signed) {
   const c0 = cpuS();
   await Promise.all(Array.from({ length: SENDERS }, async () => {
     while (next < list.length) {
-      const r = await request(`${url}/messages`, { method: 'POST', headers, body: list[next++] });
+      const r = await request(`${room.url}/messages`, { method: 'POST', headers, body: list[next++] });
       if (r.status !== 201) (bad++, (firstBad ??= r.body));
     }
   }));
@@ -116,39 +166,51 @@ async function phase(signed) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = { plain: [], signed: [] };
-const cpu = { plain: [], signed: [] };
-await phase(false); // warm-up (JIT, sockets), not counted
-await phase(true);
-for (let r = 0; r < ROUNDS; r++) {
+const results = Object.fromEntries(ROOMS.map((r) => [r, { plain: [], signed: [], cpuPlain: [], cpuSigned: [] }]));
+for (const r of ROOMS) {
+  await phase(rooms[r], false); // warm-up (JIT, sockets), not counted
+  await phase(rooms[r], true);
+}
+for (let round = 0; round < ROUNDS; round++) {
   // Alternate which side goes first, so a drift in machine load favours neither.
-  for (const signed of r % 2 ? [true, false] : [false, true]) {
-    const p = await phase(signed);
-    if (p.bad) log(`round ${r + 1} ${signed ? 'signed' : 'plain'}: ${p.bad} non-201 answers, e.g. ${p.firstBad}`);
-    results[signed ? 'signed' : 'plain'].push(p.perS);
-    cpu[signed ? 'signed' : 'plain'].push(p.cpuUs);
-    log(`round ${r + 1} ${signed ? 'signed' : 'plain '}: ${p.perS.toFixed(0)} msg/s, ${p.cpuUs.toFixed(0)} µs server CPU per message`);
+  for (const r of ROOMS) {
+    for (const signed of round % 2 ? [true, false] : [false, true]) {
+      const p = await phase(rooms[r], signed);
+      const side = signed ? 'signed' : 'plain';
+      if (p.bad) log(`${r} round ${round + 1} ${side}: ${p.bad} non-201 answers, e.g. ${p.firstBad}`);
+      results[r][side].push(p.perS);
+      results[r][signed ? 'cpuSigned' : 'cpuPlain'].push(p.cpuUs);
+      log(`${r.padEnd(6)} round ${round + 1} ${side.padEnd(6)}: ${p.perS.toFixed(0)} msg/s, ${p.cpuUs.toFixed(0)} µs server CPU per message (load ${loadAvg()})`);
+    }
   }
 }
+const readBytes = readers ? await readers.bytes() : 0;
+await readers?.stop();
 child.send({ type: 'close' });
 await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5000)]);
 if (child.exitCode === null) child.kill('SIGKILL');
 agent.destroy();
 
-const plainMed = median(results.plain);
-const signedMed = median(results.signed);
-const ratio = signedMed / plainMed;
-const pass = ratio >= 0.7;
-const cpuPlain = median(cpu.plain);
-const cpuSigned = median(cpu.signed);
-const table = [
-  `## identity — POST /messages, ${SENDERS} keep-alive senders, ${N} messages per phase, ${ROUNDS} rounds (medians)`,
-  'metric                     plain    signed   ratio  target   result',
-  `messages/s              ${plainMed.toFixed(0).padStart(8)}  ${signedMed.toFixed(0).padStart(8)}  ${ratio.toFixed(2)}x  >= 0.70x  ${pass ? 'PASS' : 'MISS'}`,
-  `server CPU µs/message    ${cpuPlain.toFixed(0).padStart(8)}  ${cpuSigned.toFixed(0).padStart(8)}  ${(cpuSigned / cpuPlain).toFixed(2)}x  (diagnosis: what a signed POST costs the server)`,
-  `rounds plain:  ${results.plain.map((x) => x.toFixed(0)).join(', ')}`,
-  `rounds signed: ${results.signed.map((x) => x.toFixed(0)).join(', ')}`,
-].join('\n');
-process.stdout.write(table + '\n');
+const summary = {};
+const lines = [`## identity — POST /messages, ${SENDERS} keep-alive senders, ${N} messages per phase, ${ROUNDS} rounds (medians); server --verify-threads ${VERIFY_THREADS ?? 'default'}; load average ${startLoad} at start, ${loadAvg()} at end`];
+for (const r of ROOMS) {
+  const x = results[r];
+  const plainMed = median(x.plain);
+  const signedMed = median(x.signed);
+  const ratio = signedMed / plainMed;
+  const cpuPlain = median(x.cpuPlain);
+  const cpuSigned = median(x.cpuSigned);
+  summary[r] = { plainMed, signedMed, ratio, pass: ratio >= 0.7, cpuPlain, cpuSigned, ...x };
+  lines.push(
+    '',
+    r === 'bare' ? '### bare room (no readers: the cheapest POST)' : `### fan-out room (${READERS} SSE readers: every POST is written to each; ${(readBytes / 1e6).toFixed(0)} MB read in all)`,
+    'metric                     plain    signed   ratio  target   result',
+    `messages/s              ${plainMed.toFixed(0).padStart(8)}  ${signedMed.toFixed(0).padStart(8)}  ${ratio.toFixed(2)}x  >= 0.70x  ${ratio >= 0.7 ? 'PASS' : `MISS by ${((1 - ratio / 0.7) * 100).toFixed(0)}%`}`,
+    `server CPU µs/message    ${cpuPlain.toFixed(0).padStart(8)}  ${cpuSigned.toFixed(0).padStart(8)}  ${(cpuSigned / cpuPlain).toFixed(2)}x  (diagnosis: what a signed POST costs the server, all threads)`,
+    `rounds plain:  ${x.plain.map((v) => v.toFixed(0)).join(', ')}`,
+    `rounds signed: ${x.signed.map((v) => v.toFixed(0)).join(', ')}`,
+  );
+}
+process.stdout.write(lines.join('\n') + '\n');
 mkdirSync(path.join(BENCH, 'results'), { recursive: true });
-writeFileSync(path.join(BENCH, 'results', 'identity-latest.json'), JSON.stringify({ rounds: ROUNDS, messages: N, senders: SENDERS, results, cpu, cpuPlain, cpuSigned, plainMed, signedMed, ratio, pass, at: new Date().toISOString() }, null, 2) + '\n');
+writeFileSync(path.join(BENCH, 'results', 'identity-latest.json'), JSON.stringify({ rounds: ROUNDS, messages: N, senders: SENDERS, readers: READERS, verifyThreads: VERIFY_THREADS ?? null, load: { start: startLoad, end: loadAvg() }, rooms: summary, at: new Date().toISOString() }, null, 2) + '\n');

@@ -32,6 +32,8 @@ export interface HostOptions {
   authFailPerMinute?: number;
   /** Joins need a key proof, messages a signature (README "Known agents"). */
   requireIdentity?: boolean;
+  /** Worker threads for signature checks (serve --verify-threads). */
+  verifyThreads?: number;
   maxRooms?: number;
   maxMembers?: number;
   maxKeys?: number;
@@ -63,6 +65,7 @@ export async function hostRoom(o: HostOptions): Promise<never> {
       maxConnections: o.maxConnections,
       authFailPerMinute: o.authFailPerMinute,
       requireIdentity: o.requireIdentity,
+      verifyThreads: o.verifyThreads,
       maxRooms: o.maxRooms,
       maxMembers: o.maxMembers,
       maxKeys: o.maxKeys,

@@ -8,6 +8,7 @@ import {
   chainHash, fingerprint, joinPayload, KEY_RE, messagePayload, NONCE_RE, publicKeyObject, verifyBytes,
   type ChainFields, type MessageSignature,
 } from "../protocol/signing.js";
+import { Deferred, verdictFits, type Verdict } from "./verdict.js";
 
 /** A key the room has seen proven: kept on the participant and as the holder of its name. */
 export interface ProvenKey {
@@ -15,6 +16,11 @@ export interface ProvenKey {
   fingerprint: string;
   /** Parsed once at join: verifying each message then costs only the signature check. */
   object: KeyObject;
+}
+
+/** A checked message signature, with the signer's fingerprint (computed once at join, not per message). */
+export interface CheckedSignature extends MessageSignature {
+  fingerprint: string;
 }
 
 export interface IdentityOptions {
@@ -80,7 +86,7 @@ export function createRoomIdentity(o: IdentityOptions) {
      * participant that joined with a key must sign every message: its token alone (stolen, or leaked in a log)
      * cannot speak for the key. `signed` holds the request's sig, nonce, sentAt, prev, prevId (and key, if sent).
      */
-    checkPost(p: Participant | undefined, text: string, signed: Record<string, unknown> | undefined, replyTo?: number, to?: string): MessageSignature | undefined {
+    checkPost(p: Participant | undefined, text: string, signed: Record<string, unknown> | undefined, replyTo?: number, to?: string, verdict?: Verdict): CheckedSignature | undefined {
       if (!p) {
         if (o.requireIdentity) throw new RoomError("IDENTITY_REQUIRED", "This room admits only agents with a key: join with a key proof and sign each message (README \"Known agents\").");
         if (signed) throw new RoomError("BAD_SIGNATURE", "Signed messages need the participant token of a join with a key proof; nothing was sent.");
@@ -94,7 +100,7 @@ export function createRoomIdentity(o: IdentityOptions) {
         return undefined;
       }
       if (!id) throw new RoomError("BAD_SIGNATURE", `"${p.name}" joined without a key: join again with a key proof to sign messages. Nothing was sent.`);
-      return this.checkMessage(id, p.name, text, signed, replyTo, to);
+      return this.checkMessage(id, p.name, text, signed, replyTo, to, verdict);
     },
 
     /** A fresh single-use challenge for `name` (POST /challenge). */
@@ -149,8 +155,13 @@ export function createRoomIdentity(o: IdentityOptions) {
       return { key, fingerprint: fingerprint(key), object };
     },
 
-    /** Check a signed message's fields (no side effect); `commit` records its nonce once the message is stored. */
-    checkMessage(signer: ProvenKey, name: string, text: string, body: Record<string, unknown>, replyTo?: number, to?: string): MessageSignature {
+    /**
+     * Check a signed message's fields (no side effect); `commit` records its nonce once the message is stored. The
+     * Ed25519 check itself runs last, here on the main thread, unless `verdict` says otherwise: "defer" stops after
+     * every other check by throwing a Deferred (what to verify, off the main thread: room/post-queue.ts), and a
+     * Verdict is that verification's outcome for this very request (anything else about it is checked again here).
+     */
+    checkMessage(signer: ProvenKey, name: string, text: string, body: Record<string, unknown>, replyTo?: number, to?: string, verdict?: Verdict): CheckedSignature {
       const { sig, nonce, sentAt, prev, prevId, key } = body;
       if (key !== undefined && key !== signer.key) badSig(`"key" is not the key ${name} joined with (${signer.fingerprint})`);
       if (typeof sig !== "string") badSig(`"sig" is missing`);
@@ -162,10 +173,17 @@ export function createRoomIdentity(o: IdentityOptions) {
         badSig(`"prev" must be the "hash" of a recent message and "prevId" its id (0 and "" in an empty room)`);
       }
       if (nonces.has(signer.fingerprint + nonce)) throw new RoomError("REPLAYED", "This signed message was already sent (same nonce): sign a new one.");
-      if (!verifyBytes(messagePayload({ room: roomId, name, text, sentAt: sentAt as string, nonce, prev: prev as string, prevId: prevId as number, replyTo, to }), sig, signer.object)) {
-        badSig("the signature does not match the room, name, text, time, nonce, prev, reply and recipient");
+      const fields = { sig, nonce, sentAt: sentAt as string, prev: prev as string, prevId: prevId as number };
+      const checked: CheckedSignature = { key: signer.key, fingerprint: signer.fingerprint, ...fields };
+      const covers = { signer, name, text, replyTo, to, ...fields };
+      if (verdict !== undefined && verdict !== "defer" && verdictFits(verdict, covers)) {
+        if (!verdict.ok) badSig("the signature does not match the room, name, text, time, nonce, prev, reply and recipient");
+        return checked;
       }
-      return { key: signer.key, sig, nonce, sentAt: sentAt as string, prev: prev as string, prevId: prevId as number };
+      const payload = messagePayload({ room: roomId, name, text, replyTo, to, ...fields });
+      if (verdict === "defer") throw new Deferred({ ...covers, payload });
+      if (!verifyBytes(payload, sig, signer.object)) badSig("the signature does not match the room, name, text, time, nonce, prev, reply and recipient");
+      return checked;
     },
 
     /** Remember a stored message's nonce, so the same signed message is refused from now on. */

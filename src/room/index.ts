@@ -12,8 +12,9 @@ import { createParticipants, type JoinAs, type Participant } from "./participant
 import { adoptToken, createLogWriter, tokenHooks, type AppendGuard, type AppendResult, type MessageLog } from "./log.js";
 import { loopPausedText, postGuard, settle } from "./shared.js";
 import { createPrivateIndex } from "./visibility.js";
-import { createRoomIdentity, type ProvenKey } from "./identity.js";
-import { fingerprint, type MessageSignature } from "../protocol/signing.js";
+import { createRoomIdentity, type CheckedSignature, type ProvenKey } from "./identity.js";
+import { createPostQueue, type PostExtra } from "./post-queue.js";
+import type { SignatureVerifier } from "./verdict.js";
 import { checkText, joinLimitedError, pausedError, postLimitedError } from "./refusals.js";
 import { roomInfo } from "./info.js";
 
@@ -32,7 +33,8 @@ export type Sender = { participant: Participant } | { name: string };
 
 export { MAX_PARTICIPANTS_LISTED } from "./info.js";
 
-export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {}, log?: MessageLog) {
+/** `verifier`: checks message signatures off the main thread (server/verify-pool.ts); without one, inline. */
+export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifier?: SignatureVerifier } = {}, log?: MessageLog) {
   const options: RoomOptions = { ...defaultRoomOptions, ...partial };
   const { now } = options;
   const startedAt = new Date(now()).toISOString();
@@ -54,6 +56,8 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
   const speaksAsHuman = (p: Participant) => p.kind === "human" && p.vouched;
   const writer = log && createLogWriter(log, history, now);
+  const queue = createPostQueue(partial.verifier);
+  let newest: { msg: Message; json: string } | undefined;
   /** Removals and unbans being stored in Redis (serve --redis): flush() waits for them too. */
   const shares = new Set<Promise<unknown>>();
   const share = (p: Promise<unknown> | undefined) => void (p && (shares.add(p), p.catch(() => {}).finally(() => shares.delete(p))));
@@ -62,7 +66,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
   /** Pausing is shared with the other instances (serve --redis). */
   const setPaused = (next: typeof paused) => ((paused = next), log?.sharePause?.(next));
 
-  function append(fields: Omit<Message, "id" | "timestamp">, signed?: MessageSignature, guard?: Omit<AppendGuard, "now" | "cost">): Message {
+  function append(fields: Omit<Message, "id" | "timestamp">, signed?: CheckedSignature, guard?: Omit<AppendGuard, "now" | "cost">): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
     if (notices.pending) notices.flush();
     const msg: Message = { id: history.lastId + 1, agent: fields.agent, text: fields.text, timestamp: new Date(now()).toISOString(), kind: fields.kind };
@@ -72,12 +76,13 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     if (fields.vouched !== undefined) msg.vouched = fields.vouched;
     if (fields.host) msg.host = true;
     if (fields.to !== undefined) msg.to = fields.to;
-    if (signed) Object.assign(msg, { key: signed.key, fingerprint: fingerprint(signed.key), sig: signed.sig, nonce: signed.nonce, sentAt: signed.sentAt, prev: signed.prev, prevId: signed.prevId });
+    if (signed) Object.assign(msg, { key: signed.key, fingerprint: signed.fingerprint, sig: signed.sig, nonce: signed.nonce, sentAt: signed.sentAt, prev: signed.prev, prevId: signed.prevId });
     // serve --redis: the log assigns the id; routes await room.flush() before replying, and the message reaches the
     // history and the listeners through ingest(), like everyone else's.
     if (writer) return outcomes.set(msg, writer.append(msg, guard)), msg;
     link(msg);
-    deliver(msg, JSON.stringify(msg));
+    newest = { msg, json: JSON.stringify(msg) };
+    deliver(msg, newest.json);
     return msg;
   }
 
@@ -157,7 +162,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
     /** `to`: a private message to that joined participant (TOKEN_REQUIRED, UNKNOWN_RECIPIENT otherwise).
      * `signed`: the request's signature fields (sig, nonce, sentAt, prev, prevId), checked here (README "Known agents").
      * `origin`: the credential and address the transport saw (rate limits); absent for in-process callers. */
-    post(sender: Sender, rawText: unknown, extra: { replyTo?: number; to?: string; signed?: Record<string, unknown>; caughtUpAfter?: number } = {}, origin?: Origin): Message {
+    post(sender: Sender, rawText: unknown, extra: PostExtra = {}, origin?: Origin): Message {
       // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
       const text = checkText(rawText, options.maxTextBytes);
       const human = "participant" in sender && speaksAsHuman(sender.participant);
@@ -165,7 +170,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
       if (!("participant" in sender)) participants.checkAvailable(sender.name);
       const to = extra.to === undefined ? undefined : recipient(sender, extra.to);
       // A private message's signature covers the recipient as the room names it (README "Known agents").
-      const signature = identity.checkPost("participant" in sender ? sender.participant : undefined, text, extra.signed, extra.replyTo, to);
+      const signature = identity.checkPost("participant" in sender ? sender.participant : undefined, text, extra.signed, extra.replyTo, to, extra.verdict);
       const limitArgs = ["participant" in sender ? sender.participant.key : undefined, origin, "participant" in sender ? undefined : foldName(sender.name)] as const;
       // serve --redis: the limits (and the pause, the loop guard, the replay cache, ifCaughtUp) are decided by the
       // store in the same step as the append, for every instance at once (src/room/shared.ts).
@@ -224,6 +229,15 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string } = {},
       }
       return msg;
     },
+
+    /** post(), in arrival order, with a signature verified off the main thread when the room has a verifier: the
+     * message at once when nothing had to wait, else a promise of it (room/post-queue.ts). */
+    postInOrder(sender: Sender, rawText: unknown, extra: PostExtra = {}, origin?: Origin): Message | Promise<Message> {
+      return queue.submit(extra.signed !== undefined, (verdict) => this.post(sender, rawText, { ...extra, verdict }, origin));
+    },
+
+    /** A message's JSON: the stored one when it is the newest (no second JSON.stringify on the POST path). */
+    jsonOf: (msg: Message): string => (newest?.msg === msg ? newest.json : JSON.stringify(msg)),
 
     /** Register a participant. `as` is a kind (a claim) or {kind, vouched, host}; `origin` feeds the join limits;
      * `proven`: the key a join proof showed (identity.checkJoinProof), without which --require-identity refuses. */

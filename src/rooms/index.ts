@@ -13,6 +13,7 @@ import { hash, randomBytes } from "node:crypto";
 import { RoomError } from "../protocol/errors.js";
 import { defaultRoomOptions, type RoomOptions } from "../protocol/types.js";
 import { createRoom, type MessageLog, type Room } from "../room/index.js";
+import type { SignatureVerifier } from "../room/verdict.js";
 import { createKeys, type Keys } from "./keys.js";
 import { ROOM_ID } from "../protocol/rooms.js";
 
@@ -31,6 +32,8 @@ export interface RoomsOptions extends RoomOptions {
   defaultId?: string;
   /** Where a room keeps its messages (serve --redis: src/rooms/redis/); none: in memory. */
   logs?: (roomId: string) => MessageLog;
+  /** Checks message signatures off the main thread (server/verify-pool.ts), for every room; none: inline. */
+  verifier?: SignatureVerifier;
 }
 
 export const defaultRoomsLimits = { maxRooms: 100, maxMembers: 1000, maxKeys: 200 };

@@ -15,6 +15,7 @@ import { loadPublic } from "./static.js";
 import { attachTransports } from "./transports.js";
 import { WS_CLOSE } from "../protocol/ws.js";
 import { createWsGateway } from "./ws/gateway.js";
+import { createVerifyPool, defaultVerifyThreads } from "./verify-pool.js";
 
 export interface ServerOptions extends RoomOptions {
   /** Rooms on this server, the default room included. @default 100 */
@@ -61,6 +62,8 @@ export interface ServerOptions extends RoomOptions {
   redis?: string;
   /** Start of every Redis key (servers sharing one Redis but not their rooms; the tests). @default "agent-chat:" */
   redisPrefix?: string;
+  /** Worker threads that check message signatures (README "Known agents"); 0: on the main thread. @default cores - 1 */
+  verifyThreads?: number;
 }
 
 export const defaultServerOptions: Omit<ServerOptions, "password"> = {
@@ -107,7 +110,10 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   // Loaded only with --redis: the in-memory server never loads the Redis client.
   const store = o.redis ? await (await import("./store.js")).attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log, o.redisPrefix) : undefined;
   const shared = store?.identity;
-  const rooms = createRooms({ ...o, password: shared?.password ?? o.password, defaultId: shared?.id, logs: store?.logs, newPassword: () => generatePassword() });
+  // Signature checks in worker threads (started on the first signed message); 0 threads: inline, as before.
+  const pool = createVerifyPool(o.verifyThreads ?? defaultVerifyThreads(), log);
+  const verifier = pool.threads > 0 ? pool.verify : undefined;
+  const rooms = createRooms({ ...o, verifier, password: shared?.password ?? o.password, defaultId: shared?.id, logs: store?.logs, newPassword: () => generatePassword() });
   await store?.follow(rooms, o.history);
   const room = rooms.default.room;
   const hostToken = shared?.hostToken ?? o.hostToken ?? newHostToken();
@@ -224,7 +230,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
         // Streams end and pending polls answer first, so clients see a clean end rather than a reset.
         transports.closeAll();
         gateway.closeAll(WS_CLOSE.SHUTTING_DOWN, "server shutting down");
-        server.close(() => void (store ? store.close().then(resolve, resolve) : resolve()));
+        server.close(() => void Promise.all([store?.close(), pool.close()]).then(() => resolve(), () => resolve()));
         server.closeIdleConnections();
         // Whatever is still open after the answers went out (a client that never reads) is cut.
         setTimeout(() => server.closeAllConnections(), 500).unref();

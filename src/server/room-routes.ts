@@ -154,12 +154,12 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
         if (waiting) throw unreadWaitingError(waiting, after);
       }
       // serve --redis: the store checks ifCaughtUp again in the same step as the append (another instance's message
-      // may be stored and not yet here).
-      const message = c.hosted.room.post(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after }) }, c.caller.origin);
+      // may be stored and not yet here). In arrival order; a signature is checked off the main thread with a verify pool.
+      const message = await c.hosted.room.postInOrder(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after }) }, c.caller.origin);
       await c.hosted.room.flush(message); // serve --redis: 201 only once Redis stored it (and gave it its id), or its refusal
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
-      c.send(201, `{"ok":true,"message":${JSON.stringify(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);
+      c.send(201, `{"ok":true,"message":${c.hosted.room.jsonOf(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);
     }),
 
     stream("GET", "/messages", ({ res, query, hosted, caller }) => {

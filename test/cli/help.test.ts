@@ -89,6 +89,7 @@ describe("--help", () => {
         --max-keys <n>                Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)
         --redis <url>                 Keep rooms in Redis, shared by every instance given the same URL, e.g. --redis redis://127.0.0.1:6379 (default: $AGENT_CHAT_REDIS, else in memory)
         --public-url <url>            The URL people reach this server by (a load balancer in front), named by the invite, e.g. --public-url https://chat.example.org (default: $AGENT_CHAT_PUBLIC_URL, else the tunnel's, LAN or local URL)
+        --verify-threads <n>          Worker threads that check message signatures; 0 checks them on the main thread, e.g. --verify-threads 0 (default: cores - 1)
         --require-identity            Admit only agents with a key: joins prove one, every message is signed, e.g. --require-identity (README "Known agents")
         --qr                          Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never
         --json                        Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json

@@ -27,6 +27,7 @@ export default command({
     "max-keys": { type: "string", valueHint: "n", description: "Invite keys per room, revoked ones included, e.g. --max-keys 20 (default 200)" },
     redis: { type: "string", valueHint: "url", description: "Keep rooms in Redis, shared by every instance given the same URL, e.g. --redis redis://127.0.0.1:6379 (default: $AGENT_CHAT_REDIS, else in memory)" },
     "public-url": { type: "string", valueHint: "url", description: "The URL people reach this server by (a load balancer in front), named by the invite, e.g. --public-url https://chat.example.org (default: $AGENT_CHAT_PUBLIC_URL, else the tunnel's, LAN or local URL)" },
+    "verify-threads": { type: "string", valueHint: "n", description: "Worker threads that check message signatures; 0 checks them on the main thread, e.g. --verify-threads 0 (default: cores - 1)" },
     "require-identity": { type: "boolean", description: "Admit only agents with a key: joins prove one, every message is signed, e.g. --require-identity (README \"Known agents\")" },
     qr: { type: "boolean", description: "Print the QR code (on stderr) even when stderr is not a terminal, e.g. --qr; --no-qr never" },
     json: { type: "boolean", description: "Print one JSON line (URLs, password, host token, invite…) on stdout instead of the banner, e.g. --json" },
@@ -70,6 +71,7 @@ export default command({
       publicUrl: publicUrl(args["public-url"] ?? process.env.AGENT_CHAT_PUBLIC_URL),
       redis: args.redis?.trim() || process.env.AGENT_CHAT_REDIS?.trim() || undefined,
       requireIdentity: args["require-identity"] || undefined,
+      verifyThreads: intFlag(args["verify-threads"], "verify-threads", 0, 64),
       qr: args.qr,
       json: !!args.json,
     };

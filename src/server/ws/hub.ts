@@ -4,7 +4,7 @@
 // A socket whose unsent output passes maxBufferBytes is closed as a slow consumer; it resumes with `after`.
 import { RoomError } from "../../protocol/errors.js";
 import { checkName } from "../../protocol/names.js";
-import type { ParticipantInfo } from "../../protocol/types.js";
+import type { Message, ParticipantInfo } from "../../protocol/types.js";
 import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.js";
 import { visibleTo, type Participant, type Room } from "../../room/index.js";
 import type { RoomAuth as Auth } from "../auth.js";
@@ -247,11 +247,12 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
             throw new RoomError("UNAUTHORIZED", `"${c.participant.name}" is no longer joined here (it left, or joined again elsewhere): open a new socket and join.`);
           }
           const to = f.to === undefined ? undefined : checkName(f.to, "to");
-          const message = room.post({ participant: c.participant }, f.text, { replyTo: f.replyTo, to, signed: f.signed });
-          const sent = () => write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
-          if (!room.logged) return void sent();
-          // serve --redis: `sent` once Redis stored it (the id is Redis's).
-          const stored = room.flush(message);
+          // In arrival order with every other post of the room (HTTP too); a signature may be verified off the main thread.
+          const posted = room.postInOrder({ participant: c.participant }, f.text, { replyTo: f.replyTo, to, signed: f.signed });
+          const sent = (message: Message) => write(c, frameBuffer({ type: "sent", ...(f.ref !== undefined && { ref: f.ref }), message }));
+          if (!room.logged && !(posted instanceof Promise) && !c.replies) return void sent(posted);
+          // serve --redis: `sent` once Redis stored it (the id is Redis's); a verified post: once it is stored.
+          const stored = Promise.resolve(posted).then(async (m) => (room.logged && (await room.flush(m)), m));
           return void queueReply(c, () => stored.then(sent, (e: unknown) => write(c, frameBuffer(errorFrame(e, f.ref)))));
         }
       }
