@@ -253,6 +253,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
           if (!room.logged && !(posted instanceof Promise) && !c.replies) return void sent(posted);
           // serve --redis: `sent` once Redis stored it (the id is Redis's); a verified post: once it is stored.
           const stored = Promise.resolve(posted).then(async (m) => (room.logged && (await room.flush(m)), m));
+          stored.catch(() => {}); // answered in turn below (an error frame), maybe after earlier replies: not unhandled
           return void queueReply(c, () => stored.then(sent, (e: unknown) => write(c, frameBuffer(errorFrame(e, f.ref)))));
         }
       }
