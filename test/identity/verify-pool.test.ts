@@ -139,7 +139,7 @@ describe("signature checks in worker threads, stored in arrival order", () => {
       const out: { frame: Record<string, unknown>; expect: string; text: string }[] = [];
       for (let i = 0; i < 30; i++) {
         const text = `${who} ws #${i}`;
-        const f = { sentAt: new Date().toISOString(), nonce: randomBytes(16).toString("base64url"), prev: head.hash, prevId: head.id };
+        const f = { sentAt: new Date().toISOString(), nonce: randomBytes(16).toString("base64url"), prev: head.hash!, prevId: head.id };
         const sig = signWith(kp, messagePayload({ room: roomId, name, text, ...f }));
         if (i % 6 === 5) out.push({ frame: { ...out[i - 1]!.frame, ref: i }, expect: out[i - 1]!.expect === "sent" ? "REPLAYED" : "BAD_SIGNATURE", text });
         else if (i % 4 === 3) out.push({ frame: { type: "send", text, ref: i, ...f, sig: corrupt(sig) }, expect: "BAD_SIGNATURE", text });
