@@ -5,6 +5,7 @@ import { adoptHash } from "../room/log.js";
 import type { HostedRoom, Rooms } from "../rooms/index.js";
 import { sharedChallenges } from "../rooms/redis/challenges.js";
 import { openRedisStore, type DefaultRoomIdentity } from "../rooms/redis/index.js";
+import { watchRestarts } from "../rooms/redis/reseed.js";
 import { adoptKey, adoptTokenKey, applyKey, keySharing } from "./store-keys.js";
 
 export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string) {
@@ -15,13 +16,17 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   const learning = new Set<string>(); // rooms being adopted from Redis: not shared back
   const learnt = new Map<string, Promise<unknown>>();
   let registry: Rooms | undefined;
+  let restarts: ReturnType<typeof watchRestarts> | undefined;
   const hostedOf = (id: string): HostedRoom | undefined => (registry?.has(id) ? registry.resolve(id) : undefined);
   return {
     identity,
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
     logs: (roomId: string): MessageLog => {
       const l: MessageLog = {
-      append: (body, guard) => store.link(roomId).append(body, guard),
+      append: (body, guard) => {
+        const reseeding = restarts?.pending(); // Redis just came back: its rooms are checked (re-seeded) first
+        return reseeding ? reseeding.then(() => store.link(roomId).append(body, guard)) : store.link(roomId).append(body, guard);
+      },
       shareToken: (h, p) => store.link(roomId).shareToken(h, p),
       findToken: async (h) => {
         const hosted = hostedOf(roomId);
@@ -79,6 +84,14 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         closedElsewhere.add(id);
         rooms.close(id);
       });
+      // Redis restarted empty: put back what this instance holds before appending again (reseed.ts).
+      restarts = watchRestarts(store.client, store.prefix, cap, {
+        rooms: () => rooms.list(),
+        ensureRoom: async (h) => {
+          if (h.isDefault) return store.defaultRoom({ ...identity, password: h.password ?? identity.password });
+          if (!(await store.findRoom(h.id))) await store.shareRoom(h.id, { title: h.room.title, password: h.password, keysOnly: h.keysOnly });
+        },
+      }, log);
       await first;
     },
     /** serve --redis: a room id this instance does not know may be one another instance created; learn it first. */

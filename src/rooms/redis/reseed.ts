@@ -1,0 +1,137 @@
+// serve --redis: Redis came back EMPTY (restarted without its append-only file, or replaced). The rooms' id counters
+// would start again from 1: the new messages would take ids that readers already hold (every instance would drop
+// them as already seen, and a reader's cursor would point past them). So after every reconnect each instance puts
+// back what it still holds before it appends again:
+//
+//   - each room's id counter, raised to the highest id this instance holds (a Lua max: whichever instance holds
+//     the most wins, and a counter that moved on is never lowered), and its mirror of the messages put back in the
+//     stream above what the stream has — so ids go on from where they were, readers keep their cursors, and an
+//     instance that lags (or starts later) reads the history back from Redis as before;
+//   - the default room's id, password and host token (SET NX), the created rooms' records, participant tokens
+//     (hashed, only where absent) and the pause state.
+//
+// Not put back: what no instance keeps in memory (tokens that no surviving instance had seen, removals and
+// unbans, the rooms' byte and rate-limit state; README "Running it for an organisation"). A counter that is present
+// makes the check a no-op: a network blip, or a restart with persistence, changes nothing.
+import type { Redis } from "ioredis";
+import type { HostedRoom } from "../index.js";
+import { roomKeys, unavailable } from "./log.js";
+
+// KEYS: seq, log, marker. ARGV: key lifetime (ms), count cap, the highest id held, then id, json pairs (oldest
+// first). Returns 1: this instance re-seeded the room; 2: another one did, lately (the marker lives a minute);
+// 0: nothing was lost.
+const RESEED = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local top = tonumber(ARGV[3])
+if cur >= top then
+  if redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
+  return 0
+end
+local have = 0
+local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if #newest > 0 then have = tonumber(string.match(newest[1][1], '^(%d+)')) end
+for i = 4, #ARGV, 2 do
+  local id = tonumber(ARGV[i])
+  if id > have then
+    redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], id .. '-0', 'm', ARGV[i + 1])
+    have = id
+  end
+end
+redis.call('SET', KEYS[1], top, 'PX', ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], '1', 'PX', 60000)
+return 1`;
+
+/** A room's keys live this long unless renewed (the store's default; its heartbeat renews them every 10 s). */
+const TTL_MS = 600_000;
+
+export interface ReseedSource {
+  /** Every room this instance serves, the default one included. */
+  rooms(): HostedRoom[];
+  /** Put back the room's record where it is gone (the default room's id, password and host token; a created
+   * room's title, password and keys-only flag). */
+  ensureRoom(h: HostedRoom): Promise<unknown>;
+}
+
+/**
+ * Watch the command connection: from its reconnect until the rooms are checked (and re-seeded if Redis lost them),
+ * `pending()` is a promise appends wait for, so that none takes an id from an emptied counter; otherwise undefined
+ * (the hot path pays nothing). While Redis is down appends fail at once (503), as before.
+ */
+export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: ReseedSource, log: (line: string) => void) {
+  let dropped = false;
+  let gate: { promise: Promise<void>; open: () => void; fail: (e: unknown) => void } | undefined;
+
+  /** Let the appends waiting at the gate go (or fail them), and open it. */
+  const release = (err?: unknown) => {
+    const g = gate;
+    gate = undefined;
+    if (g) err ? g.fail(err) : g.open();
+  };
+
+  cmd.on("close", () => {
+    dropped = true;
+    release(unavailable());
+  });
+  cmd.on("ready", () => {
+    if (!dropped) return;
+    release(unavailable());
+    let open!: () => void;
+    let fail!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => ((open = res), (fail = rej)));
+    promise.catch(() => {}); // nobody may be waiting
+    const g = (gate = { promise, open, fail });
+    reseedAll().then(
+      () => gate === g && release(),
+      (err: unknown) => {
+        // Redis went again mid-way: the next "ready" checks again.
+        log(`redis: could not check the rooms after the reconnect (${(err as Error).message}); trying again at the next one`);
+        if (gate === g) release(unavailable());
+      },
+    );
+  });
+
+  async function reseedAll() {
+    for (const h of src.rooms()) {
+      if (h.closed) continue;
+      await src.ensureRoom(h);
+      const seeded = await reseedRoom(h);
+      if (!seeded) continue;
+      // Every instance puts back the tokens it knows (the one that re-seeded the counter knows only its own).
+      if (seeded === 1) log(`redis: room ${h.id} was gone from Redis after the reconnect (restarted without persistence?): its ids go on after #${h.room.history.lastId}; ${Math.min(h.room.history.size, cap)} messages put back`);
+      await putBackState(h);
+    }
+  }
+
+  /** The room's counter and stream, from this instance's mirror (RESEED's answer). */
+  async function reseedRoom(h: HostedRoom): Promise<number> {
+    const history = h.room.history;
+    if (!history.lastId) return 0;
+    const keys = roomKeys(prefix, h.id);
+    const slice = history.since(Math.max(history.oldestId - 1, history.lastId - cap), cap);
+    const args: (string | number)[] = [TTL_MS, cap, history.lastId];
+    let id = slice.next - slice.items.length;
+    for (const json of slice.items) args.push(++id, json);
+    return Number(await cmd.eval(RESEED, 3, keys.seq, keys.log, `${prefix}room:${h.id}:reseeded`, ...args));
+  }
+
+  /** Participant tokens (hashed, only where absent) and the pause, as this instance knows them. */
+  async function putBackState(h: HostedRoom) {
+    const keys = roomKeys(prefix, h.id);
+    const m = cmd.multi();
+    for (const p of h.room.participants.all()) {
+      if (!p.tokenHash) continue;
+      m.hsetnx(keys.tokens, p.tokenHash, JSON.stringify({ name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host, ...(p.identity && { key: p.identity.key }) }));
+    }
+    m.pexpire(keys.tokens, TTL_MS);
+    if (h.room.paused) m.set(keys.paused, h.room.paused, "PX", TTL_MS, "NX");
+    await m.exec();
+  }
+
+  return {
+    /** A promise while the store is being checked after a reconnect; undefined when appends may go. */
+    pending(): Promise<void> | undefined {
+      return gate?.promise;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// Redis restarted WITHOUT persistence (the test Redis runs --appendonly no --save ""): it comes back empty. The
+// instances notice (a room's id counter gone while they hold its messages) and put back what they hold before
+// appending again (src/rooms/redis/reseed.ts): ids go on above every earlier id, readers on every instance keep their
+// cursors and miss nothing, and an instance started afterwards serves the same rooms (password, history, created
+// room, a token issued before).
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { describeRedis, resumingStream, startInstance, startRedis, tempDir, type Instance, type Msg, type TestRedis } from "./helpers.js";
+
+const post = (url: string, headers: Record<string, string>, agent: string, text: string) =>
+  fetch(url + "/messages", { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ agent, text }) });
+
+async function history(url: string, headers: Record<string, string>): Promise<Msg[]> {
+  const r = await fetch(url + "/messages?limit=1000", { headers });
+  expect(r.status).toBe(200);
+  return ((await r.json()) as { messages: Msg[] }).messages;
+}
+
+describeRedis("Redis restarted without persistence", () => {
+  let t: ReturnType<typeof tempDir>;
+  let redis: TestRedis;
+  const instances: Instance[] = [];
+  beforeAll(async () => {
+    t = tempDir();
+    redis = await startRedis(t.dir); // no append-only file: a restart loses everything
+    instances.push(await startInstance(redis.url, t.dir, ["--password", "pw"]));
+    instances.push(...(await Promise.all([startInstance(redis.url, t.dir), startInstance(redis.url, t.dir)])));
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.stop("SIGKILL")));
+    await redis?.stop();
+    t?.cleanup();
+  });
+
+  it("ids go on above every earlier one, readers on each instance miss nothing, a later instance serves the same rooms", async () => {
+    const [a, b, c] = instances as [Instance, Instance, Instance];
+    const pw = { "x-room-password": "pw" };
+    // One reader on each instance, straight (no balancer), from the room's start.
+    const readers = [a, b, c].map((i) => resumingStream(() => i.url, "pw"));
+    await vi.waitFor(() => expect(readers.every((r) => r.connects === 1)).toBe(true), 30_000);
+    // A created room and a token, both from A, before the restart.
+    const made = await fetch(a.url + "/rooms", { method: "POST", headers: { authorization: `Bearer ${a.hostToken}`, "content-type": "application/json" }, body: JSON.stringify({ title: "kept" }) });
+    expect(made.status).toBe(201);
+    const { room } = (await made.json()) as { room: { id: string; password: string } };
+    const roomPw = { "x-room-password": room.password };
+    expect((await post(`${b.url}/r/${room.id}`, roomPw, "p-room", "in the room before")).status).toBe(201);
+    const j = await fetch(a.url + "/join", { method: "POST", headers: { ...pw, "content-type": "application/json" }, body: JSON.stringify({ name: "kept-bot" }) });
+    expect(j.status).toBe(201);
+    const { token } = (await j.json()) as { token: string };
+
+    for (let i = 0; i < 10; i++) expect((await post([a, b, c][i % 3]!.url, pw, "p-w", `before ${i}`)).status).toBe(201);
+    const before = await history(a.url, pw);
+    const top = before.at(-1)!.id;
+    await vi.waitFor(() => expect(readers.every((r) => r.messages.length >= before.length)).toBe(true), 30_000);
+    for (const r of readers) expect(r.messages).toEqual(before);
+
+    await redis.restart();
+    const probe = new Redis(redis.url);
+    try {
+      // Posts resume by themselves (clients retry 503s); each instance has put back what it holds first.
+      await vi.waitFor(async () => expect((await post(c.url, pw, "p-w", "after 0")).status).toBe(201), { timeout: 30_000, interval: 200 });
+      for (let i = 1; i < 10; i++) expect((await post([a, b, c][i % 3]!.url, pw, "p-w", `after ${i}`)).status).toBe(201);
+      const log = await history(a.url, pw);
+      const after = log.filter((m) => m.id > top);
+      // Nothing before the restart was renumbered, and every later message has an id above every earlier one.
+      expect(log.slice(0, before.length)).toEqual(before);
+      expect(after.filter((m) => m.agent === "p-w").map((m) => m.text).filter((x) => x !== "after 0")).toEqual(Array.from({ length: 9 }, (_, i) => `after ${i + 1}`));
+      expect(log.map((m) => m.id)).toEqual(Array.from({ length: log.length }, (_, k) => k + 1)); // no id reused or skipped
+      // Readers on every instance, with the cursors they had: everything posted after, once each, in order.
+      await vi.waitFor(() => expect(readers.every((r) => r.messages.length >= log.length)).toBe(true), 30_000);
+      for (const r of readers) expect(r.messages).toEqual(log);
+      expect(readers.map((r) => r.connects)).toEqual([1, 1, 1]); // the streams were never dropped
+      for (const i of [b, c]) expect(await history(i.url, pw)).toEqual(log);
+      for (const r of readers) r.stop();
+      // Redis holds the counter and the stream again.
+      const seqKey = (await probe.keys("agent-chat:room:*:seq")).length;
+      expect(seqKey).toBeGreaterThanOrEqual(2); // the default room's and the created room's
+
+      // An instance started now serves the same default room (its password, not the one given), its whole history,
+      // the created room, and a token issued before the restart by an instance it never talked to.
+      const d = await startInstance(redis.url, t.dir, ["--password", "not-this-one"]);
+      instances.push(d);
+      expect([d.password, d.hostToken]).toEqual(["pw", a.hostToken]);
+      expect(await history(d.url, pw)).toEqual(log);
+      const inRoom = await history(`${d.url}/r/${room.id}`, roomPw);
+      expect(inRoom.filter((m) => m.agent === "p-room").map((m) => m.text)).toEqual(["in the room before"]);
+      const viaToken = await fetch(d.url + "/messages", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ text: "my token survived" }) });
+      expect(viaToken.status).toBe(201);
+      expect(((await viaToken.json()) as { message: Msg }).message.id).toBe(log.at(-1)!.id + 1);
+    } finally {
+      probe.disconnect();
+    }
+  });
+});
