@@ -5,6 +5,7 @@
 // room, a token issued before).
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { foldName } from "../../src/protocol/names.js";
 import { describeRedis, resumingStream, startInstance, startRedis, tempDir, type Instance, type Msg, type TestRedis } from "./helpers.js";
 
 const post = (url: string, headers: Record<string, string>, agent: string, text: string) =>
@@ -43,6 +44,9 @@ describeRedis("Redis restarted without persistence", () => {
     expect(made.status).toBe(201);
     const { room } = (await made.json()) as { room: { id: string; password: string } };
     const roomPw = { "x-room-password": room.password };
+    const rj = await fetch(`${a.url}/r/${room.id}/join`, { method: "POST", headers: { ...roomPw, "content-type": "application/json" }, body: JSON.stringify({ name: "room-bot" }) });
+    expect(rj.status).toBe(201);
+    const roomBot = (await rj.json()) as { token: string; cursor: number };
     expect((await post(`${b.url}/r/${room.id}`, roomPw, "p-room", "in the room before")).status).toBe(201);
     const j = await fetch(a.url + "/join", { method: "POST", headers: { ...pw, "content-type": "application/json" }, body: JSON.stringify({ name: "kept-bot" }) });
     expect(j.status).toBe(201);
@@ -75,6 +79,12 @@ describeRedis("Redis restarted without persistence", () => {
       // Redis holds the counter and the stream again.
       const seqKey = (await probe.keys("agent-chat:room:*:seq")).length;
       expect(seqKey).toBeGreaterThanOrEqual(2); // the default room's and the created room's
+      // …with the fields the append script reads (its ifCaughtUp check: who said it, to whom; the byte cap: its cost).
+      const entries = await probe.xrange(`agent-chat:room:${room.id}:log`, "-", "+");
+      const put = entries.map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, k) => [f[2 * k], f[2 * k + 1]])));
+      const said = put.find((e) => JSON.parse(e.m!).text === "in the room before")!;
+      expect({ f: said.f, t: said.t, hasHash: "hash" in JSON.parse(said.m!) }).toEqual({ f: foldName("p-room"), t: "", hasHash: false });
+      expect(Number(said.c)).toBeGreaterThan(said.m!.length);
 
       // An instance started now serves the same default room (its password, not the one given), its whole history,
       // the created room, and a token issued before the restart by an instance it never talked to.
@@ -84,6 +94,10 @@ describeRedis("Redis restarted without persistence", () => {
       expect(await history(d.url, pw)).toEqual(log);
       const inRoom = await history(`${d.url}/r/${room.id}`, roomPw);
       expect(inRoom.filter((m) => m.agent === "p-room").map((m) => m.text)).toEqual(["in the room before"]);
+      // The put-back messages read as the append script's own: what p-room said before the restart, after room-bot's
+      // cursor, is unread for room-bot (its token put back too).
+      const early = await fetch(`${d.url}/r/${room.id}/messages?after=${roomBot.cursor}&ifCaughtUp=1`, { method: "POST", headers: { authorization: `Bearer ${roomBot.token}`, "content-type": "application/json" }, body: JSON.stringify({ text: "not yet" }) });
+      expect([early.status, ((await early.json()) as { error: { code: string } }).error.code]).toEqual([409, "UNREAD_WAITING"]);
       const viaToken = await fetch(d.url + "/messages", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ text: "my token survived" }) });
       expect(viaToken.status).toBe(201);
       expect(((await viaToken.json()) as { message: Msg }).message.id).toBe(log.at(-1)!.id + 1);

@@ -4,25 +4,31 @@
 // back what it still holds before it appends again:
 //
 //   - each room's id counter, raised to the highest id this instance holds (a Lua max: whichever instance holds
-//     the most wins, and a counter that moved on is never lowered), and its mirror of the messages put back in the
-//     stream above what the stream has — so ids go on from where they were, readers keep their cursors, and an
-//     instance that lags (or starts later) reads the history back from Redis as before;
-//   - the default room's id, password and host token (SET NX), the created rooms' records, participant tokens
-//     (hashed, only where absent) and the pause state.
+//     the most wins, and a counter that moved on is never lowered), and its copy of the messages put back in the
+//     stream above what the stream has (with the fields the append script reads), so ids go on from where they
+//     were, readers keep their cursors, and an instance that lags (or starts later) reads the history from Redis;
+//   - the replay cache's floor set to now: the cache itself is gone, so no signature made before can be sent again;
+//   - the default room's id, password and host token (SET NX), the created rooms' records, and — from every
+//     instance, once a room is found re-seeded — the participant tokens it knows (hashed, only where absent) and
+//     the pause.
 //
-// Not put back: what no instance keeps in memory (tokens that no surviving instance had seen, removals and
-// unbans, the rooms' byte and rate-limit state; README "Running it for an organisation"). A counter that is present
-// makes the check a no-op: a network blip, or a restart with persistence, changes nothing.
+// Not put back: what no instance keeps (tokens no running instance had seen, removals and unbans, the loop guard's
+// count, rate-limit buckets; README "Running it for an organisation"). A counter that is present makes the check a
+// no-op: a network blip, or a restart with persistence, changes nothing.
 import type { Redis } from "ioredis";
 import type { HostedRoom } from "../index.js";
+import { foldName } from "../../protocol/names.js";
+import type { Message } from "../../protocol/types.js";
+import { jsonCost } from "../../room/history.js";
 import { roomKeys, unavailable } from "./log.js";
 
-// KEYS: seq, log, marker. ARGV: key lifetime (ms), count cap, the highest id held, then id, json pairs (oldest
-// first). Returns 1: this instance re-seeded the room; 2: another one did, lately (the marker lives a minute);
-// 0: nothing was lost.
+// KEYS: seq, log, marker, state. ARGV: key lifetime (ms), the highest id held, now (ms), then per message (oldest
+// first) its id, JSON, cost, sender and recipient as the append script writes them (script.ts: fields m, c, f, t).
+// Returns 1: this instance re-seeded the room; 2: another one did, lately (the marker lives a minute); 0: nothing
+// was lost.
 const RESEED = `
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local top = tonumber(ARGV[3])
+local top = tonumber(ARGV[2])
 if cur >= top then
   if redis.call('EXISTS', KEYS[3]) == 1 then return 2 end
   return 0
@@ -30,15 +36,21 @@ end
 local have = 0
 local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 if #newest > 0 then have = tonumber(string.match(newest[1][1], '^(%d+)')) end
-for i = 4, #ARGV, 2 do
+local bytes = 0
+for i = 4, #ARGV, 5 do
   local id = tonumber(ARGV[i])
   if id > have then
-    redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], id .. '-0', 'm', ARGV[i + 1])
+    redis.call('XADD', KEYS[2], id .. '-0', 'm', ARGV[i + 1], 'c', ARGV[i + 2], 'f', ARGV[i + 3], 't', ARGV[i + 4])
+    bytes = bytes + tonumber(ARGV[i + 2])
     have = id
   end
 end
+redis.call('HINCRBY', KEYS[4], 'b', bytes)
+-- The replay cache is gone with the rest: refuse every signature made before now, so none can be sent again.
+if tonumber(redis.call('HGET', KEYS[4], 'nf') or '0') < tonumber(ARGV[3]) then redis.call('HSET', KEYS[4], 'nf', ARGV[3]) end
 redis.call('SET', KEYS[1], top, 'PX', ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[3], '1', 'PX', 60000)
 return 1`;
 
@@ -109,10 +121,14 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
     if (!history.lastId) return 0;
     const keys = roomKeys(prefix, h.id);
     const slice = history.since(Math.max(history.oldestId - 1, history.lastId - cap), cap);
-    const args: (string | number)[] = [TTL_MS, cap, history.lastId];
+    const args: (string | number)[] = [TTL_MS, history.lastId, Date.now()];
     let id = slice.next - slice.items.length;
-    for (const json of slice.items) args.push(++id, json);
-    return Number(await cmd.eval(RESEED, 3, keys.seq, keys.log, `${prefix}room:${h.id}:reseeded`, ...args));
+    for (const json of slice.items) {
+      // As the append script stores it: without the chain hash (each instance links what it ingests).
+      const { hash: _hash, ...m } = JSON.parse(json) as Message;
+      args.push(++id, JSON.stringify(m), jsonCost(json), m.kind === "system" ? "" : foldName(m.agent), m.to === undefined ? "" : foldName(m.to));
+    }
+    return Number(await cmd.eval(RESEED, 4, keys.seq, keys.log, `${prefix}room:${h.id}:reseeded`, keys.state, ...args));
   }
 
   /** Participant tokens (hashed, only where absent) and the pause, as this instance knows them. */
