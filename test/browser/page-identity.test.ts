@@ -236,6 +236,27 @@ describeBrowser("web UI: a page identity", () => {
     await ctx.close();
   });
 
+  it("a secure page whose WebCrypto has no Ed25519 (older Safari and Firefox) joins unsigned and says why", async () => {
+    const ctx = await browser.newContext(DESKTOP);
+    // As such a browser answers: generateKey refuses the algorithm with NotSupportedError; everything else works.
+    await ctx.addInitScript(() => {
+      const real = crypto.subtle.generateKey.bind(crypto.subtle);
+      crypto.subtle.generateKey = ((alg: AlgorithmIdentifier, ...rest: [boolean, KeyUsage[]]) =>
+        (typeof alg === "string" ? alg : alg.name) === "Ed25519"
+          ? Promise.reject(new DOMException("Unrecognized name.", "NotSupportedError"))
+          : real(alg, ...rest)) as typeof crypto.subtle.generateKey;
+    });
+    const page = await ctx.newPage();
+    problems.push(watch(page));
+    await joinAs(page, link(room), "Oldbrowser");
+    await expect.poll(() => keyLine(page)).toBe("Your messages are unsigned: this browser can't keep a key here (needs https and Ed25519).");
+    await say(page, "no ed25519, unsigned");
+    await expect.poll(async () => (await stored(room)).find((m) => m.text === "no ed25519, unsigned")?.agent).toBe("Oldbrowser");
+    expect((await stored(room)).find((m) => m.text === "no ed25519, unsigned")?.sig).toBeUndefined();
+    expect((await people(room)).find((p) => p.name === "Oldbrowser")?.fingerprint ?? null).toBeNull();
+    await ctx.close();
+  });
+
   it("not a secure context: joins unsigned and says so in one line; a keys-only room says what to do instead", async () => {
     const keysOnly = await startTestRoom({ title: "Keys only", requireIdentity: true });
     cleanups.push(() => keysOnly.close());
