@@ -250,6 +250,17 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
       const wait = limits.join(origin);
       if (wait) throw joinLimitedError(wait, options.joinLimit);
       const r = participants.join(name, joinAs, ownToken, proven);
+      // serve --redis: the first key under a name holds it on every instance; if another key got there first through
+      // another instance, this join is undone before its token is handed out (routes await flush()).
+      if (r.isNew && proven && log?.claimHold) {
+        const p = r.participant;
+        share(log.claimHold(p.name, p.key, proven.key).then((holder) => {
+          if (holder === undefined) return;
+          participants.leave(p);
+          participants.learnHold(p.name, holder, true);
+          throw new RoomError("NAME_HELD", `"${p.name}" is held in this room by another agent key; only that key can use it. Pick another name.`);
+        }));
+      }
       // (Whether a "human" is vouched for shows in GET /room and on its messages; the notice keeps its old words.)
       if (r.isNew) notices.add({ name, what: `joined (${joinAs.kind})` });
       return r;

@@ -25,6 +25,9 @@ export interface MessageLog {
   shareRemoval?(name: string, folded: string, tokens: string[]): Promise<void>;
   /** …and let it back in. */
   shareUnban?(name: string, folded: string): Promise<void>;
+  /** A name first joined with this agent key here: held by it on every instance. Resolves with the key that holds
+   * the name already when another one got there first (through another instance, a moment before). */
+  claimHold?(name: string, folded: string, key: string): Promise<string | undefined>;
   /** An invite key unknown here may have been minted elsewhere: learn it (and its current session) first. */
   adoptKey?(secret: string): Promise<void>;
   /** The host rotated the password here: every instance checks the new one; resolves once stored. */

@@ -151,7 +151,7 @@ export function createParticipants(opts: ParticipantOptions) {
 
     /** A token another instance issued (serve --redis): its participant is known here from now on. No-op for a
      * barred name. */
-    adopt(tokenHash: string, shared: SharedParticipant): Participant | undefined {
+    adopt(tokenHash: string, shared: SharedParticipant, lastSeen = now()): Participant | undefined {
       const known = byToken.get(tokenHash);
       if (known) return known;
       const key = foldName(shared.name);
@@ -160,7 +160,7 @@ export function createParticipants(opts: ParticipantOptions) {
       if (p) p.tokenHash ??= tokenHash;
       else {
         if (byKey.size >= opts.maxParticipants) makeRoom();
-        p = { name: shared.name, key, kind: shared.kind, vouched: shared.vouched, tokenHash, lastSeen: now(), via: "http", connections: 0 };
+        p = { name: shared.name, key, kind: shared.kind, vouched: shared.vouched, tokenHash, lastSeen, via: "http", connections: 0 };
         if (shared.host) p.host = true;
         byKey.set(key, p);
       }
@@ -217,12 +217,24 @@ export function createParticipants(opts: ParticipantOptions) {
       const p = byKey.get(key);
       if (!p) return undefined;
       if (p.tokenHash) {
+        // (serve --redis: the room's shareRemoval ends the token in Redis and tells the other instances, as a removal
+        // — not as a leave, which would let them forget who to end streams for.)
         byToken.delete(p.tokenHash);
-        opts.onTokenGone?.(p.tokenHash);
         revoked.set(p.tokenHash, p.name);
       }
       byKey.delete(key);
       return p;
+    },
+
+    /** serve --redis: a name held by an agent key through another instance. */
+    learnHold(name: string, key: string, replace = false) {
+      const folded = foldName(name);
+      if (keyHolds.has(folded) && !replace) return;
+      try {
+        keyHolds.set(folded, { key, fingerprint: fingerprint(key), object: publicKeyObject(key) });
+      } catch {
+        /* not a key: a damaged record; no hold */
+      }
     },
 
     /** Is this token hash one of a participant here? */

@@ -27,7 +27,10 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         const reseeding = restarts?.pending(); // Redis just came back: its rooms are checked (re-seeded) first
         return reseeding ? reseeding.then(() => store.link(roomId).append(body, guard)) : store.link(roomId).append(body, guard);
       },
-      shareToken: (h, p) => store.link(roomId).shareToken(h, p),
+      shareToken: (h, p) => {
+        store.link(roomId).shareToken(h, p);
+        store.members.announce(roomId, { type: "joined", token: h, p }); // every instance knows the name is in use
+      },
       findToken: async (h) => {
         const hosted = hostedOf(roomId);
         if (hosted) await adoptTokenKey(store.keys, hosted, h); // joined with an invite key? (revoked: 403 REVOKED)
@@ -39,7 +42,11 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       shareRemoval: (name, folded, tokens) => store.members.remove(roomId, name, folded, tokens),
       shareUnban: (name, folded) => store.members.unban(roomId, name, folded),
       sharePassword: (password) => store.sharePassword(roomId, roomId === identity.id, password),
-      dropToken: (h) => store.link(roomId).dropToken(h),
+      dropToken: (h) => {
+        store.link(roomId).dropToken(h);
+        store.members.announce(roomId, { type: "gone", token: h });
+      },
+      claimHold: (name, folded, key) => store.members.claimHold(roomId, folded, name, key),
       sharePause: (state) => store.link(roomId).sharePause(state),
       adoptKey: async (secret) => {
         const hosted = hostedOf(roomId);
@@ -58,7 +65,11 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         // The room's log, then who the host removed (members.ts) and its invite keys, before any request for it is
         // answered.
         const loaded = store.attach(h.id, h.room, cap).then(async () => {
-          for (const [, name] of (await store.members.load(h.id)).barred) h.room.removedElsewhere(name, []);
+          const known = await store.members.load(h.id);
+          for (const [, name] of known.barred) h.room.removedElsewhere(name, []);
+          for (const { name, key } of known.holds) h.room.participants.learnHold(name, key);
+          // Who holds a token now, as not seen lately (here): named, listed, online only as presence says.
+          for (const [token, p] of known.tokens) h.room.participants.adopt(token, p, 0);
           await h.keys.shared?.refresh();
         });
         first ??= loaded;
@@ -76,7 +87,9 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         if (e.type === "remove") h.room.removedElsewhere(e.name, e.tokens);
         else if (e.type === "unban") h.room.unbannedElsewhere(e.name);
         else if (e.type === "key") applyKey(h, e.record, e.used);
-        else if (!h.keysOnly) h.setPassword(e.password);
+        else if (e.type === "joined") h.room.participants.adopt(e.token, e.p);
+        else if (e.type === "gone") h.room.participants.endToken(e.token);
+        else if (e.type === "password" && !h.keysOnly) h.setPassword(e.password);
       });
       // The host closed a room on another instance: it ends here too (streams get their "closed" signal).
       store.onRemoteClose((id) => {

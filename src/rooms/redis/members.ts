@@ -5,13 +5,21 @@
 //
 //   room:<id>:barred    hash: folded name → the name as the host removed it
 //   room:<id>:revoked   hash: SHA-256 of a removed participant's token → its name (answers 403 REMOVED, not 401)
+//   room:<id>:holds     hash: folded name → {name, key}: the agent key that first joined under the name holds it
+//                       for the room's life (README "Known agents"), whichever instance it joined through
+//
+// Joins and leaves are published too (the token's hash and who it belongs to, as room:<id>:tokens keeps them), so
+// every instance knows who is in the room — names in use, holders, the people list — not only those that reached it.
 import type { Redis } from "ioredis";
 import type { StoredKey } from "../keys.js";
+import type { SharedParticipant } from "../../room/participant.js";
+import { roomKeys as logKeys } from "./log.js";
 import { unavailable } from "./log.js";
 
 export const memberKeys = (prefix: string, roomId: string) => ({
   barred: `${prefix}room:${roomId}:barred`,
   revoked: `${prefix}room:${roomId}:revoked`,
+  holds: `${prefix}room:${roomId}:holds`,
 });
 
 // The room's record (the default room's JSON, or a created room's field of roommeta) with its password replaced, so
@@ -33,12 +41,19 @@ export type MemberEvent =
   | { type: "remove"; name: string; folded: string; tokens: string[] }
   | { type: "unban"; name: string; folded: string }
   | { type: "password"; password: string }
+  /** A participant token issued (a join) or ended (a leave, a key's new session) through another instance. */
+  | { type: "joined"; token: string; p: SharedParticipant }
+  | { type: "gone"; token: string }
   /** An invite key minted, joined or revoked (keys.ts): its record as stored, and its joins counted. */
   | { type: "key"; record: StoredKey; used?: number };
 
 export interface MemberState {
   /** [folded, name as removed] */
   barred: [string, string][];
+  /** Names held by an agent key. */
+  holds: { name: string; key: string }[];
+  /** [token hash, its participant]: who holds a token now. */
+  tokens: [string, SharedParticipant][];
 }
 
 export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; instance: string; ttlMs: number }) {
@@ -56,6 +71,14 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
     for (const fn of listeners) fn(m.room, m.event);
   });
   const publish = (roomId: string, event: MemberEvent) => JSON.stringify({ room: roomId, from: o.instance, event });
+
+  async function run2(m: ReturnType<Redis["multi"]>) {
+    try {
+      return (await m.exec()) ?? [];
+    } catch {
+      throw unavailable();
+    }
+  }
 
   async function run(m: ReturnType<Redis["multi"]>) {
     try {
@@ -76,7 +99,7 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
     async remove(roomId: string, name: string, folded: string, tokens: string[]) {
       const k = memberKeys(o.prefix, roomId);
       const m = cmd.multi().hset(k.barred, folded, name).pexpire(k.barred, o.ttlMs);
-      for (const t of tokens) m.hset(k.revoked, t, name);
+      for (const t of tokens) m.hset(k.revoked, t, name).hdel(logKeys(o.prefix, roomId).tokens, t);
       if (tokens.length) m.pexpire(k.revoked, o.ttlMs);
       m.publish(channel, publish(roomId, { type: "remove", name, folded, tokens }));
       await run(m);
@@ -99,8 +122,27 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
     },
     /** What an instance meeting the room reads first. */
     async load(roomId: string): Promise<MemberState> {
-      const barred = await cmd.hgetall(memberKeys(o.prefix, roomId).barred);
-      return { barred: Object.entries(barred) };
+      const k = memberKeys(o.prefix, roomId);
+      const [barred, holds, tokens] = await Promise.all([cmd.hgetall(k.barred), cmd.hgetall(k.holds), cmd.hgetall(logKeys(o.prefix, roomId).tokens)]);
+      return {
+        barred: Object.entries(barred),
+        holds: Object.values(holds).map((j) => JSON.parse(j) as { name: string; key: string }),
+        tokens: Object.entries(tokens).map(([h, j]) => [h, JSON.parse(j) as SharedParticipant]),
+      };
+    },
+    /** Tell the others about a token issued or ended here (fire and forget: the token itself is in Redis already). */
+    announce(roomId: string, event: Extract<MemberEvent, { type: "joined" | "gone" }>) {
+      cmd.publish(channel, publish(roomId, event)).catch(() => {});
+    },
+    /** A name first joined with agent key `key`: held by it (the first key wins, across instances). Resolves with the
+     * holder's key when another key got there first. */
+    async claimHold(roomId: string, folded: string, name: string, key: string): Promise<string | undefined> {
+      const k = memberKeys(o.prefix, roomId).holds;
+      const [[e1, set], [e2, held]] = (await run2(cmd.multi().hsetnx(k, folded, JSON.stringify({ name, key })).hget(k, folded).pexpire(k, o.ttlMs))) as [Error | null, unknown][];
+      if (e1 || e2) throw unavailable();
+      if (set === 1) return undefined;
+      const holder = (JSON.parse(String(held)) as { key: string }).key;
+      return holder === key ? undefined : holder;
     },
   };
 }

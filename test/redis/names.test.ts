@@ -1,0 +1,56 @@
+// Names across `serve --redis` instances: a name first joined with an agent key is held by that key on every instance
+// (another key or none gets 409 NAME_HELD through any of them, also one started later, and two keys racing for one
+// name through two instances: one wins); a name in use through one instance is 409 NAME_TAKEN through the others.
+import { expect, it } from "vitest";
+import { fingerprint } from "../../src/protocol/signing.js";
+import { joinWithKey, newKey } from "../identity/helpers.js";
+import { describeRedis } from "./helpers.js";
+import { jsonOf, refusal, useFleet } from "./fleet.js";
+
+describeRedis("names shared by every instance", () => {
+  const fleet = useFleet();
+
+  it("a name joined with a key on A is held by it on B and C, after the holder left too; the key itself gets it back anywhere", async () => {
+    const [a, b, c] = await fleet.start(3);
+    const kp = newKey();
+    const first = await joinWithKey(a!, "dana-bot", kp);
+    expect(first.status).toBe(201);
+    // While the holder is in (it just joined): NAME_TAKEN, as in one process.
+    await expect.poll(async () => refusal(await b!.api("/join", { method: "POST", json: { name: "dana-bot" } }))).toEqual([409, "NAME_TAKEN"]);
+    expect((await a!.api("/leave", { method: "POST", token: first.token, json: {} })).status).toBe(200);
+    for (const i of [b!, c!]) {
+      await expect.poll(async () => (await joinWithKey(i, "dana-bot", newKey())).error?.code).toBe("NAME_HELD");
+      const none = await jsonOf(await i.api("/join", { method: "POST", json: { name: "Dana-Bot" } }));
+      expect([none.status, none.body.error.code]).toEqual([409, "NAME_HELD"]);
+      expect(none.body.error.message).toContain(fingerprint(kp.key));
+      expect(await refusal(await i.api("/messages", { method: "POST", json: { agent: "dana-bot", text: "it is me, honest" } }))).toEqual([409, "NAME_HELD"]);
+    }
+    const [late] = await fleet.more(1);
+    expect((await joinWithKey(late!, "dana-bot", newKey())).error?.code).toBe("NAME_HELD");
+    const back = await joinWithKey(c!, "dana-bot", kp);
+    expect([back.status, back.participant.fingerprint]).toEqual([201, fingerprint(kp.key)]);
+  });
+
+  it("two keys racing for one name through two instances: one holds it, the other gets 409 NAME_HELD", async () => {
+    const [a, b] = await fleet.start(2);
+    for (let round = 0; round < 5; round++) {
+      const name = `race-bot-${round}`;
+      const [x, y] = await Promise.all([joinWithKey(a!, name, newKey()), joinWithKey(b!, name, newKey())]);
+      const codes = [x, y].map((r) => (r.status === 201 ? 201 : r.error?.code)).sort();
+      // One wins; the other is refused: NAME_HELD when the race was decided in Redis, NAME_TAKEN when the winner's
+      // join had reached its instance first.
+      expect(codes[0]).toBe(201);
+      expect(["NAME_HELD", "NAME_TAKEN"]).toContain(codes[1]);
+    }
+  });
+
+  it("a name in use through A (a token holder, no key) is NAME_TAKEN through B; free again on B once it left on A", async () => {
+    const [a, b] = await fleet.start(2);
+    const ann = await jsonOf(await a!.api("/join", { method: "POST", json: { name: "ann" } }));
+    expect(ann.status).toBe(201);
+    await expect.poll(async () => refusal(await b!.api("/join", { method: "POST", json: { name: "Ann" } }))).toEqual([409, "NAME_TAKEN"]);
+    expect(await refusal(await b!.api("/messages", { method: "POST", json: { agent: "ann", text: "me too" } }))).toEqual([409, "NAME_TAKEN"]);
+    expect((await a!.api("/leave", { method: "POST", token: ann.body.token, json: {} })).status).toBe(200);
+    await expect.poll(async () => (await b!.api("/join", { method: "POST", json: { name: "ann" } })).status).toBe(201);
+  });
+});
