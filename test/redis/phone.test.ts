@@ -4,7 +4,8 @@
 // holds the phone's connection (its WebSocket) is SIGKILLed, with both agents' `wait` held meanwhile. Nobody may notice anything but a
 // reconnect: the page says "Reconnecting" then "Live" (never closed, signed out or restarted), shows every message
 // exactly once and in order (checked against GET /messages), the person can still send, the agents receive it,
-// and the agents' wait loops lose nothing and see nothing twice.
+// and the agents' wait loops lose nothing and see nothing twice. Then a second instance is killed, the one holding
+// an agent's held wait (the first kill hits one only as nginx's round robin happens to place them).
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import { CHROMIUM, PHONE, joinAs, useBrowser } from "../browser/helpers.js";
@@ -133,13 +134,14 @@ describeRedis(
 
       // Both agents wait (held long-polls) while it dies.
       const held = AGENTS.map((name) => waitOnce(name, 60));
-      const polling = async () => {
-        const where: Record<string, number> = {};
-        for (const [k, i] of instances.entries()) for (const p of await connectedOn(i, room.id, room.password)) if (p.via === "poll") where[p.name] = k;
+      /** Where each agent's held wait is (among the instances still running). */
+      const polling = async (among: Instance[]) => {
+        const where: Record<string, Instance> = {};
+        for (const i of among) for (const p of await connectedOn(i, room.id, room.password)) if (p.via === "poll") where[p.name] = i;
         return where;
       };
-      await expect.poll(async () => Object.keys(await polling()).sort()).toEqual([...AGENTS]);
-      const pollsOnVictim = Object.entries(await polling()).filter(([, k]) => instances[k] === victim).map(([n]) => n);
+      await expect.poll(async () => Object.keys(await polling(instances)).sort()).toEqual([...AGENTS]);
+      const pollsOnVictim = Object.entries(await polling(instances)).filter(([, i]) => i === victim).map(([n]) => n);
 
       await recordStates(page);
       await victim.stop("SIGKILL");
@@ -159,6 +161,19 @@ describeRedis(
       await onPage("pia: great, ship it");
       for (const name of AGENTS) await hear(name, "pia: great, ship it");
 
+      // Whether an agent's held wait was on that instance is up to nginx's round robin: so a second instance goes,
+      // the one holding ada-bot's held wait this time (nginx passes the held GET on to the last one).
+      const held2 = AGENTS.map((name) => waitOnce(name, 60));
+      await expect.poll(async () => Object.keys(await polling(survivors)).sort()).toEqual([...AGENTS]);
+      const victim2 = (await polling(survivors))["ada-bot"]!;
+      const last = survivors.filter((i) => i !== victim2);
+      await victim2.stop("SIGKILL");
+      await say("pia: one last check before release");
+      await Promise.all(held2);
+      for (const name of AGENTS) await hear(name, "pia: one last check before release");
+      await onPage("pia: one last check before release");
+      await expect.poll(async () => (await statesSeen(page)).at(-1), { timeout: 60_000 }).toBe("live");
+
       // The room as Redis has it, read through the balancer.
       const r = await fetch(`${lb.url}/r/${room.id}/messages?limit=1000`, { headers: { "x-room-password": room.password } });
       expect(r.status).toBe(200);
@@ -171,6 +186,7 @@ describeRedis(
         "bo: staging is up, 41 deployed",
         "ada: smoke tests pass on staging",
         "pia: great, ship it",
+        "pia: one last check before release",
       ];
       expect(history.map((m) => m.text)).toEqual(said); // each once: nothing lost, nothing posted twice
       // The page: every message exactly once, in order, with the room's ids.
@@ -187,9 +203,9 @@ describeRedis(
       expect(await page.locator("#notice").isHidden()).toBe(true);
       expect(await page.locator("#log .restart-divider").count()).toBe(0);
       // And it holds a live connection again, on a surviving instance.
-      await expect.poll(async () => (await holders(survivors)).length).toBe(1);
-      const viaAfter = (await holders(survivors))[0]!.via;
-      console.log(`[redis] phone failover: killed the instance holding the phone's connection (${viaBefore}; after: ${viaAfter}); states after: ${states.join(" → ")}; agents' held waits on it: ${pollsOnVictim.join(", ") || "none"}`);
+      await expect.poll(async () => (await holders(last)).length).toBe(1);
+      const viaAfter = (await holders(last))[0]!.via;
+      console.log(`[redis] phone failover: killed the instance holding the phone's connection (${viaBefore}; after: ${viaAfter}); states after: ${states.join(" → ")}; agents' held waits on it: ${pollsOnVictim.join(", ") || "none"}; then the instance holding ada-bot's held wait killed too`);
     });
   },
   [REDIS_SERVER, NGINX, CHROMIUM],
