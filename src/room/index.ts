@@ -63,6 +63,8 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
   const share = (p: Promise<unknown> | undefined) => void (p && (shares.add(p), p.catch(() => {}).finally(() => shares.delete(p))));
   /** serve --redis: each post's outcome (stored, or refused by the store's checks), for `flush(msg)`. */
   const outcomes = new WeakMap<Message, Promise<unknown>>();
+  /** serve --redis: origins whose join took its tokens in Redis (admitJoin), once. */
+  const admitted = new WeakSet<Origin>();
   /** Pausing is shared with the other instances (serve --redis). */
   const setPaused = (next: typeof paused) => ((paused = next), log?.sharePause?.(next));
 
@@ -239,6 +241,15 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     /** A message's JSON: the stored one when it is the newest (no second JSON.stringify on the POST path). */
     jsonOf: (msg: Message): string => (newest?.msg === msg ? newest.json : JSON.stringify(msg)),
 
+    /** serve --redis: take this join's tokens from the buckets every instance shares (429 when one is empty); the
+     * join with this `origin` then takes none here. Without a shared store it does nothing (join() takes them). */
+    async admitJoin(origin: Origin | undefined): Promise<void> {
+      if (!log?.takeTokens || !origin) return;
+      const wait = await log.takeTokens(limits.joinPlan(origin), now());
+      if (wait) throw joinLimitedError(wait, options.joinLimit);
+      admitted.add(origin);
+    },
+
     /** Register a participant. `as` is a kind (a claim) or {kind, vouched, host}; `origin` feeds the join limits;
      * `proven`: the key a join proof showed (identity.checkJoinProof), without which --require-identity refuses. */
     join(name: string, as: Participant["kind"] | JoinAs, ownToken?: string, origin?: Origin, proven?: ProvenKey) {
@@ -247,7 +258,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
         const mine = ownToken ? participants.lookupToken(ownToken) : undefined;
         if (!(mine && "participant" in mine && mine.participant.identity)) identity.checkUnproven(!!joinAs.host);
       }
-      const wait = limits.join(origin);
+      const wait = origin && admitted.delete(origin) ? 0 : limits.join(origin);
       if (wait) throw joinLimitedError(wait, options.joinLimit);
       const r = participants.join(name, joinAs, ownToken, proven);
       // serve --redis: the first key under a name holds it on every instance; if another key got there first through

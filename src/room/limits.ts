@@ -76,7 +76,8 @@ export interface RoomLimitOptions {
 /** One bucket a check takes a token from: which limit (`bucket`), whose (`key`), and the limit's shape. The same
  * plan is checked here in memory, or by the Redis append script (src/rooms/redis/script.ts) with serve --redis. */
 export interface BucketSpec {
-  bucket: "ps" | "pa" | "pr" | "jp" | "ja";
+  /** ps, pa, pr (posts: per sender, per address, the room), jp, ja (joins), fa, fo (failed passwords, src/server/auth.ts). */
+  bucket: string;
   key: string;
   perMinute: number;
   burst: number;
@@ -95,7 +96,7 @@ export interface PostPlan {
  */
 export function createRoomLimits(o: RoomLimitOptions, now: () => number) {
   const roomRate = o.roomRateLimit || o.rateLimit * 50;
-  const shape: Record<BucketSpec["bucket"], [perMinute: number, burst: number]> = {
+  const shape = {
     ps: [o.rateLimit, Math.max(1, Math.min(o.rateLimit, 20))],
     // Password-only posts are counted per address: the same sustained rate as one sender, with a larger burst, since
     // several of the predecessor's clients on one machine share an address.
@@ -103,17 +104,18 @@ export function createRoomLimits(o: RoomLimitOptions, now: () => number) {
     pr: [roomRate, Math.max(1, Math.min(roomRate, 200))],
     jp: [o.joinLimit, o.joinLimit],
     ja: [o.joinLimit * 10, o.joinLimit * 10],
-  };
-  const buckets = Object.fromEntries(Object.entries(shape).map(([b, [rate, burst]]) => [b, createBucket(rate, burst)])) as Record<BucketSpec["bucket"], Bucket>;
-  const spec = (bucket: BucketSpec["bucket"], key: string): BucketSpec => ({ bucket, key, perMinute: shape[bucket][0], burst: shape[bucket][1] });
+  } satisfies Record<string, [perMinute: number, burst: number]>;
+  type Name = keyof typeof shape;
+  const buckets = Object.fromEntries(Object.entries(shape).map(([b, [rate, burst]]) => [b, createBucket(rate, burst)])) as Record<Name, Bucket>;
+  const spec = (bucket: Name, key: string): BucketSpec => ({ bucket, key, perMinute: shape[bucket][0], burst: shape[bucket][1] });
   const on = (s: BucketSpec) => s.perMinute > 0;
 
   /** Take one token from each bucket, or none: the longest wait when any is empty. */
   function takeAll(specs: BucketSpec[]): number {
     const t = now();
-    const wait = Math.max(0, ...specs.map((s) => buckets[s.bucket].wait(s.key, t)));
+    const wait = Math.max(0, ...specs.map((s) => buckets[s.bucket as Name].wait(s.key, t)));
     if (wait) return wait;
-    for (const s of specs) buckets[s.bucket].take(s.key, t);
+    for (const s of specs) buckets[s.bucket as Name].take(s.key, t);
     return 0;
   }
 
@@ -133,11 +135,11 @@ export function createRoomLimits(o: RoomLimitOptions, now: () => number) {
     post(sender: string | undefined, origin: Origin | undefined, name?: string): { wait: number; scope: "sender" | "room" } {
       const plan = this.postPlan(sender, origin, name);
       const t = now();
-      const mine = Math.max(0, ...plan.mine.map((s) => buckets[s.bucket].wait(s.key, t)));
+      const mine = Math.max(0, ...plan.mine.map((s) => buckets[s.bucket as Name].wait(s.key, t)));
       if (mine) return { wait: mine, scope: "sender" };
-      const all = Math.max(0, ...plan.room.map((s) => buckets[s.bucket].wait(s.key, t)));
+      const all = Math.max(0, ...plan.room.map((s) => buckets[s.bucket as Name].wait(s.key, t)));
       if (all) return { wait: all, scope: "room" };
-      for (const s of [...plan.mine, ...plan.room]) buckets[s.bucket].take(s.key, t);
+      for (const s of [...plan.mine, ...plan.room]) buckets[s.bucket as Name].take(s.key, t);
       return { wait: 0, scope: "sender" };
     },
 

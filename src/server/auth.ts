@@ -5,7 +5,8 @@
 import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { RoomError } from "../protocol/errors.js";
-import { createBucket, type Origin } from "../room/limits.js";
+import { createBucket, type BucketSpec, type Origin } from "../room/limits.js";
+import type { SharedBuckets } from "../rooms/redis/buckets.js";
 import type { Participant } from "../room/index.js";
 import { hashToken } from "../room/participants.js";
 import type { HostedRoom } from "../rooms/index.js";
@@ -39,6 +40,8 @@ export interface AuthOptions {
   trustProxy: boolean;
   /** The clock of link codes and the password throttle. @default Date.now */
   now?: () => number;
+  /** serve --redis: the failed-password buckets in Redis, shared by every instance (src/server/store.ts). */
+  shared?: SharedBuckets;
 }
 
 export const newHostToken = () => "ach_" + randomBytes(32).toString("base64url");
@@ -61,21 +64,73 @@ export function createAuth(opts: AuthOptions) {
   // Overall ceiling, so rotating addresses does not multiply the guessing rate (see README, "Password guessing").
   const overall = createBucket(opts.authFailPerMinute * 10, opts.authFailPerMinute * 10);
   const same = (a: Buffer, b: string) => timingSafeEqual(a, sha(b));
+  const shared = opts.shared;
+  /** Failures that count (fail()): guarded() counts them once the check is over. */
+  const counted = new WeakSet<object>();
 
-  function fail(addr: string, what: string): never {
-    perAddress.take(addr, now());
-    overall.take("all", now());
-    throw new RoomError("UNAUTHORIZED", `Wrong or missing ${what}. Send the room password as X-Room-Password (or Authorization: Bearer), as given in the invite.`);
+  function fail(what: string): never {
+    const e = new RoomError("UNAUTHORIZED", `Wrong or missing ${what}. Send the room password as X-Room-Password (or Authorization: Bearer), as given in the invite.`);
+    counted.add(e);
+    throw e;
   }
+
+  const limited = (wait: number) => new RoomError("AUTH_RATE_LIMITED", `Too many wrong passwords; retry in ${wait} s. Check the password in the invite.`, { retryAfter: wait });
 
   function throttled(addr: string) {
     const t = now();
     const wait = Math.max(perAddress.wait(addr, t), overall.wait("all", t));
-    if (wait) throw new RoomError("AUTH_RATE_LIMITED", `Too many wrong passwords; retry in ${wait} s. Check the password in the invite.`, { retryAfter: wait });
+    if (wait) throw limited(wait);
+  }
+
+  /** The buckets of memory's perAddress and overall, for Redis. */
+  const failSpecs = (addr: string): BucketSpec[] =>
+    opts.authFailPerMinute > 0
+      ? [
+          { bucket: "fa", key: addr, perMinute: opts.authFailPerMinute, burst: opts.authFailPerMinute },
+          { bucket: "fo", key: "all", perMinute: opts.authFailPerMinute * 10, burst: opts.authFailPerMinute * 10 },
+        ]
+      : [];
+
+  /**
+   * A guess (`check` passes, or throws; fail() marks the failures that count): refused first while the address (or
+   * everyone) is over the limit — even a right one — and counted after when wrong. serve --redis: both in the buckets
+   * every instance shares (one Redis round trip, two for a wrong guess), so the answer is a promise.
+   */
+  function guarded<T>(addr: string, check: () => T): T | Promise<T> {
+    if (!shared) return locally(addr, check);
+    const specs = failSpecs(addr);
+    return shared.run("wait", specs, now()).then(
+      async (wait) => {
+        if (wait) throw limited(wait);
+        try {
+          return check();
+        } catch (e) {
+          if (counted.has(e as object)) await shared.run("each", specs, now()).catch(() => countHere(addr));
+          throw e;
+        }
+      },
+      // Redis is not answering: this instance's own buckets meanwhile (reading what it holds still works).
+      () => locally(addr, check),
+    );
+  }
+
+  function locally<T>(addr: string, check: () => T): T {
+    throttled(addr);
+    try {
+      return check();
+    } catch (e) {
+      if (counted.has(e as object)) countHere(addr);
+      throw e;
+    }
+  }
+
+  function countHere(addr: string) {
+    perAddress.take(addr, now());
+    overall.take("all", now());
   }
 
   const api = {
-    authenticate(req: IncomingMessage, query: URLSearchParams, hosted: HostedRoom): Caller {
+    authenticate(req: IncomingMessage, query: URLSearchParams, hosted: HostedRoom): Caller | Promise<Caller> {
       const room = hosted.room;
       const header = req.headers.authorization;
       const bearer = typeof header === "string" && /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, "").trim() : undefined;
@@ -113,15 +168,16 @@ export function createAuth(opts: AuthOptions) {
         // Not a guess: no attempt is counted.
         throw new RoomError("UNAUTHORIZED", "This room needs its password: send X-Room-Password (or Authorization: Bearer), as given in the invite.");
       }
-      throttled(addr);
-      if (password !== undefined && hosted.passwordHash && same(hosted.passwordHash, password)) return { host: false, origin: origin("password") };
-      // A well-formed participant token the room does not know (its holder left, or the room restarted) is no password
-      // guess: 256 random bits cannot be guessed. Counting it let a client's own late request (a stream opened just
-      // before its /leave) lock its whole address out of password checks for a minute.
-      if (secret !== undefined && PARTICIPANT_TOKEN.test(secret)) {
-        throw new RoomError("UNAUTHORIZED", "Unknown participant token: it may be from another room, or you left, or the room restarted. Join again (POST /join with the password).");
-      }
-      fail(addr, secret?.startsWith("ac") ? "token (it may be from another room: join again)" : "password");
+      return guarded(addr, (): Caller => {
+        if (password !== undefined && hosted.passwordHash && same(hosted.passwordHash, password)) return { host: false, origin: origin("password") };
+        // A well-formed participant token the room does not know (its holder left, or the room restarted) is no password
+        // guess: 256 random bits cannot be guessed. Counting it let a client's own late request (a stream opened just
+        // before its /leave) lock its whole address out of password checks for a minute.
+        if (secret !== undefined && PARTICIPANT_TOKEN.test(secret)) {
+          throw new RoomError("UNAUTHORIZED", "Unknown participant token: it may be from another room, or you left, or the room restarted. Join again (POST /join with the password).");
+        }
+        fail(secret?.startsWith("ac") ? "token (it may be from another room: join again)" : "password");
+      });
     },
 
     /** Host: a one-time code for a link to `hosted` (see links.ts). */
@@ -131,18 +187,19 @@ export function createAuth(opts: AuthOptions) {
 
     /** POST /session: spend a link code. A host link gives the host token; a human link a session for its room.
      * Wrong codes count as failed passwords (per address and overall). */
-    redeem(req: IncomingMessage, code: unknown): { kind: "host"; hostToken: string } | { kind: "human"; token: string; room: string } {
+    redeem(req: IncomingMessage, code: unknown): Redeemed | Promise<Redeemed> {
       const addr = clientAddress(req, opts.trustProxy);
       if (typeof code !== "string" || !code.startsWith("acl_")) throw new RoomError("BAD_FIELD", `"code" must be the code from a link (acl_…).`);
-      throttled(addr);
-      const r = links.redeem(code);
-      if (r === "spent") throw new RoomError("LINK_USED", "This link was already used (or has expired): it opens once. Ask the host for a new link.");
-      if (r === undefined) fail(addr, "link code");
-      if (r.kind === "host") return { kind: "host", hostToken: opts.hostToken };
-      const token = newSessionToken();
-      sessions.set(shaHex(token), r.room);
-      if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-      return { kind: "human", token, room: r.room };
+      return guarded(addr, (): Redeemed => {
+        const r = links.redeem(code);
+        if (r === "spent") throw new RoomError("LINK_USED", "This link was already used (or has expired): it opens once. Ask the host for a new link.");
+        if (r === undefined) fail("link code");
+        if (r.kind === "host") return { kind: "host", hostToken: opts.hostToken };
+        const token = newSessionToken();
+        sessions.set(shaHex(token), r.room);
+        if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+        return { kind: "human", token, room: r.room };
+      });
     },
 
     /** The same check bound to one room (for transports that hold one room, like a WebSocket hub). */
@@ -154,7 +211,10 @@ export function createAuth(opts: AuthOptions) {
 }
 
 export interface RoomAuth {
-  authenticate(req: IncomingMessage, query: URLSearchParams): Caller;
+  /** A promise only with serve --redis, when a password is checked against the shared failed-password limits. */
+  authenticate(req: IncomingMessage, query: URLSearchParams): Caller | Promise<Caller>;
 }
+
+type Redeemed = { kind: "host"; hostToken: string } | { kind: "human"; token: string; room: string };
 
 export type Auth = ReturnType<typeof createAuth>;

@@ -118,7 +118,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const room = rooms.default.room;
   const hostToken = shared?.hostToken ?? o.hostToken ?? newHostToken();
   let inviteUrl = "";
-  const auth = createAuth({ hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy, now: o.now });
+  const auth = createAuth({ hostToken, authFailPerMinute: o.authFailPerMinute, trustProxy: o.trustProxy, now: o.now, shared: store?.authBuckets });
   const transports = attachTransports(rooms, auth, o);
   const app = createRoutes({
     rooms,

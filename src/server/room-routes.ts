@@ -109,12 +109,15 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const proof = (name: string) => joinProof(room, c.req, name, body, d.inviteUrl(), c.base);
       await d.challenges?.take(hosted.id, room.identity, body.identity); // serve --redis: issued by any instance
       let r: { token: string; participant: Participant };
+      // serve --redis: the join limits are taken in Redis first, for all instances at once (admitJoin).
       if (caller.key && caller.keySecret) {
+        await room.admitJoin(caller.origin);
         r = claimKey(d, hosted, caller.key, body.name, body.kind, caller.origin, proof);
       } else {
         const name = checkName(body.name);
         const kind = kindOf(body.kind);
         d.rooms.checkRoomFor(hosted, name);
+        await room.admitJoin(caller.origin);
         // "human" is a claim unless the host stands behind it: its own token, or a human link's session.
         r = room.join(name, { kind, vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin, proof(name));
       }
@@ -259,7 +262,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
     // No credential but the code itself: the page of a host or human link trades the code for its credential, once.
     route("POST", "/session", async ({ req, send }) => {
       const body = await readJsonObject(req, d.maxBodyBytes);
-      send(200, JSON.stringify({ ok: true, ...d.auth.redeem(req, body.code) }), JSON_TYPE, { "cache-control": "no-store" });
+      send(200, JSON.stringify({ ok: true, ...(await d.auth.redeem(req, body.code)) }), JSON_TYPE, { "cache-control": "no-store" });
     }, { auth: false }),
     // serve --redis: each host action's system line is stored (flush) before the host hears back, as for a post.
     route("POST", "/host/pause", async ({ json, hosted, caller }) => (hostOnly(caller), hosted.room.pause(), await hosted.room.flush(), json(200, { ok: true, paused: hosted.room.paused }))),

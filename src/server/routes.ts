@@ -113,7 +113,8 @@ export function createRoutes(d: RouteDeps): H3 {
       if (underRoom && d.learnRoom) await d.learnRoom(getRouterParam(event, "id")); // serve --redis
       const hosted = d.rooms.resolve(underRoom ? getRouterParam(event, "id") : undefined);
       if (def.auth && hosted.room.logged) await hosted.room.adoptToken(bearerOf(req) ?? query.get("token") ?? undefined); // serve --redis
-      const caller: Caller = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };
+      const authed = def.auth ? d.auth.authenticate(req, query, hosted) : { host: false };
+      const caller: Caller = authed instanceof Promise ? await authed : authed; // a promise only with serve --redis
       if (caller.participant) hosted.room.touch(caller.participant);
       const params = { ...(event.context.params as Record<string, string> | undefined) };
       delete params.id;

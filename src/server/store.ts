@@ -7,6 +7,7 @@ import { sharedChallenges } from "../rooms/redis/challenges.js";
 import { openRedisStore, type DefaultRoomIdentity } from "../rooms/redis/index.js";
 import { watchRestarts } from "../rooms/redis/reseed.js";
 import { adoptKey, adoptTokenKey, applyKey, keySharing } from "./store-keys.js";
+import { sharedBuckets } from "../rooms/redis/buckets.js";
 
 export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string) {
   const store = await openRedisStore(url, { log, prefix });
@@ -20,9 +21,12 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   const hostedOf = (id: string): HostedRoom | undefined => (registry?.has(id) ? registry.resolve(id) : undefined);
   return {
     identity,
+    /** The failed-password limits, per address and overall, for every instance together (src/server/auth.ts). */
+    authBuckets: sharedBuckets(store.client, `${store.prefix}auth:`),
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
     logs: (roomId: string): MessageLog => {
       const l: MessageLog = {
+      takeTokens: (specs, now) => store.link(roomId).takeTokens(specs, now),
       append: (body, guard) => {
         const reseeding = restarts?.pending(); // Redis just came back: its rooms are checked (re-seeded) first
         return reseeding ? reseeding.then(() => store.link(roomId).append(body, guard)) : store.link(roomId).append(body, guard);

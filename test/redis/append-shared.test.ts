@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { startRoomServer, type RoomServer, type ServerOptions } from "../../src/server/index.js";
 import { generateKeyPair, joinPayload, messagePayload, privateKeyObject, signBytes } from "../../src/protocol/signing.js";
 import { describeRedis, startRedis, tempDir, type TestRedis } from "./helpers.js";
+import { joinWs, openWs, wsUrl } from "../ws/helpers.js";
 
 describeRedis("decided on append, shared by every instance", () => {
   const t = tempDir();
@@ -86,6 +87,46 @@ describeRedis("decided on append, shared by every instance", () => {
     for (let k = 0; k < 6; k++) expect((await call(k % 2 ? b! : a!, "/messages", { agent: `rot${k}`, text: `x${k}` })).status).toBe(201);
     const r = await call(b!, "/messages", { agent: "rot-new", text: "over" });
     expect([r.status, r.body.error.code, r.retryAfter]).toEqual([429, "RATE_LIMITED", "30"]);
+  });
+
+  it("joins: the per-address join limit holds across instances (429 RATE_LIMITED, Retry-After as in memory)", async () => {
+    const clock = { t: 1_800_000_000_000 };
+    const { list: [a, b] } = await instances(2, { joinLimit: 4, now: () => clock.t });
+    for (let k = 0; k < 4; k++) await join(k % 2 ? b! : a!, `j${k}`);
+    for (const s of [a!, b!]) {
+      const r = await call(s, "/join", { name: `j-more-${s.port}` });
+      expect([r.status, r.body.error.code, r.retryAfter]).toEqual([429, "RATE_LIMITED", "15"]);
+    }
+    // A WebSocket join counts the same: refused on either instance.
+    const ws = await openWs(wsUrl(b!.url));
+    ws.send({ type: "join", password: b!.password, name: "j-socket" });
+    const refused = await ws.next();
+    expect([refused.type, refused.code]).toEqual(["error", "RATE_LIMITED"]);
+    ws.close();
+    clock.t += 15_000;
+    const joined = await joinWs(a!.url, { password: a!.password, name: "j-socket" });
+    joined.close();
+    expect((await call(b!, "/join", { name: "j-later" })).status).toBe(429); // the socket took the token
+    clock.t += 15_000;
+    await join(b!, "j-later");
+  });
+
+  it("failed passwords: the per-address limit holds across instances, and then even the right password waits", async () => {
+    const clock = { t: 1_800_000_000_000 };
+    const { list: [a, b] } = await instances(2, { authFailPerMinute: 4, now: () => clock.t });
+    const room = async (s: RoomServer, password: string) => {
+      const r = await fetch(s.url + "/room", { headers: { "x-room-password": password } });
+      return { status: r.status, retryAfter: r.headers.get("retry-after"), code: r.status === 200 ? "" : (((await r.json()) as any).error.code as string) };
+    };
+    for (let k = 0; k < 4; k++) expect(await room(k % 2 ? b! : a!, `guess${k}`)).toEqual({ status: 401, retryAfter: null, code: "UNAUTHORIZED" });
+    for (const s of [a!, b!]) {
+      expect(await room(s, "guess-again")).toEqual({ status: 429, retryAfter: "15", code: "AUTH_RATE_LIMITED" });
+      expect((await room(s, s.password)).status).toBe(429);
+    }
+    // The right password did not count; one wrong guess's worth of time later, it gets in (on either instance).
+    clock.t += 15_000;
+    expect((await room(b!, b!.password)).status).toBe(200);
+    expect((await room(a!, a!.password)).status).toBe(200);
   });
 
   it("ifCaughtUp across instances: two senders with the same cursor racing on two instances, exactly one gets in", async () => {

@@ -13,7 +13,9 @@ import { RoomError } from "../../protocol/errors.js";
 import type { Message } from "../../protocol/types.js";
 import type { MessageLog, Room } from "../../room/index.js";
 import { AppendRefused, type AppendGuard, type AppendResult } from "../../room/log.js";
+import type { BucketSpec } from "../../room/limits.js";
 import { APPEND_SCRIPT } from "./script.js";
+import { sharedBuckets } from "./buckets.js";
 import type { SharedParticipant } from "../../room/participants.js";
 
 /** Every key and the channel start with the prefix ("agent-chat:"; tests give each server its own). */
@@ -57,6 +59,7 @@ function refusal([why, a, b]: unknown[]): AppendRefused {
 }
 
 export interface RoomLink extends MessageLog {
+  takeTokens(specs: BucketSpec[], now: number): Promise<number>;
   shareToken(tokenHash: string, p: SharedParticipant): void;
   findToken(tokenHash: string): Promise<SharedParticipant | undefined>;
   dropToken(tokenHash: string): void;
@@ -77,6 +80,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
   const waiters = new Set<{ id: number; done: () => void }>();
   let fetching: Promise<void> | undefined;
   let disposed = false;
+  const joinBuckets = sharedBuckets(redis, bucketsOf(o.prefix, roomId));
 
   const last = () => room.history.lastId;
 
@@ -142,6 +146,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
       });
       return result;
     },
+    takeTokens: (specs, now) => joinBuckets.run("take", specs, now),
     shareToken(tokenHash, p) {
       // Fire and forget: a token is used on this instance at once; others ask Redis when it first reaches them.
       redis

@@ -14,16 +14,74 @@
 // Stream entry fields: m (the message JSON, first: readers take fields[1]), c (its cost in the history, as
 // history.ts counts it), f (the sender as names compare; "" for the room's own lines), t (the recipient, or "").
 // The state hash: b (the kept entries' total cost), r (agent messages in a row), nf (the replay cache's floor).
-//
-// KEYS: seq, log, state, paused, nonces.
-// ARGV: message JSON without id, count cap, channel, room id, key lifetime (ms), guard (JSON), byte cap (-1: none),
-//       the prefix of the rate-limit buckets' keys.
-// Returns {id, "paused"|"lifted"|""} when stored, {0, why, detail…} when refused (nothing changed).
+
+
+/**
+ * Token buckets as memory's createBucket (src/room/limits.ts) computes them, one hash per bucket (t: tokens, a: the
+ * time they were counted), expiring once full again (a missing bucket is a full one). Needs `now` and `bucketPrefix`.
+ * level(spec) reads one and remembers it; waitOf(list) is the longest wait among them (0: each has a token);
+ * takeAll() takes one token from every bucket read.
+ */
+export const BUCKETS_LUA = `
+local function num(x) return string.format('%.17g', x) end
+local buckets = {}
+local function level(b)
+  local key = bucketPrefix .. b.bucket .. ':' .. b.key
+  local rate = b.perMinute / 60000
+  local s = redis.call('HMGET', key, 't', 'a')
+  local tokens = b.burst
+  if s[1] then
+    local elapsed = now - tonumber(s[2])
+    if elapsed < 0 then elapsed = 0 end
+    tokens = math.min(b.burst, tonumber(s[1]) + elapsed * rate)
+  end
+  table.insert(buckets, {key, tokens, rate, b.burst})
+  if tokens >= 1 then return 0 end
+  return math.max(1, math.ceil((1 - tokens) / rate / 1000))
+end
+local function waitOf(list)
+  local w = 0
+  for _, b in ipairs(list or {}) do w = math.max(w, level(b)) end
+  return w
+end
+local function setAll(delta)
+  for _, b in ipairs(buckets) do
+    local left = math.min(b[4], b[2] + delta)
+    redis.call('HSET', b[1], 't', num(left), 'a', num(now))
+    redis.call('PEXPIRE', b[1], math.ceil((b[4] - left) / b[3]) + 1000)
+  end
+end
+local function takeAll() setAll(-1) end
+`;
+
+/** KEYS: none (the buckets' keys are the prefix and the spec). ARGV: prefix, now, specs (JSON), mode. Returns the
+ * longest wait in seconds (0: each bucket has a token). Modes: "take" one token from each, or none when any must
+ * wait; "wait" only looks; "each" takes one from each bucket that has one (memory's take() after a failed password). */
+export const BUCKETS_SCRIPT = `
+local bucketPrefix = ARGV[1]
+local now = tonumber(ARGV[2])
+${BUCKETS_LUA}
+local w = waitOf(cjson.decode(ARGV[3]))
+if ARGV[4] == 'each' then
+  local full = buckets
+  buckets = {}
+  for _, b in ipairs(full) do if b[2] >= 1 then table.insert(buckets, b) end end
+  takeAll()
+elseif ARGV[4] == 'take' and w == 0 then
+  takeAll()
+end
+return w`;
+
+/** KEYS: seq, log, state, paused, nonces.
+ * ARGV: message JSON without id, count cap, channel, room id, key lifetime (ms), guard (JSON), byte cap (-1: none),
+ * the prefix of the rate-limit buckets' keys.
+ * Returns {id, "paused"|"lifted"|""} when stored, {0, why, detail…} when refused (nothing changed). */
 export const APPEND_SCRIPT = `
 local g = cjson.decode(ARGV[6])
 local now = g.now
 local ttl = ARGV[5]
-local function num(x) return string.format('%.17g', x) end
+local bucketPrefix = ARGV[8]
+${BUCKETS_LUA}
 local function field(kv, name)
   for i = 1, #kv, 2 do if kv[i] == name then return kv[i + 1] end end
   return nil
@@ -69,27 +127,7 @@ if nonce then
   if redis.call('ZSCORE', KEYS[5], nonce.id) then return {0, 'REPLAYED'} end
 end
 
--- 4. the rate limits (memory: createBucket), checked all before any is taken
-local buckets = {}
-local function level(b)
-  local key = ARGV[8] .. b.bucket .. ':' .. b.key
-  local rate = b.perMinute / 60000
-  local s = redis.call('HMGET', key, 't', 'a')
-  local tokens = b.burst
-  if s[1] then
-    local elapsed = now - tonumber(s[2])
-    if elapsed < 0 then elapsed = 0 end
-    tokens = math.min(b.burst, tonumber(s[1]) + elapsed * rate)
-  end
-  table.insert(buckets, {key, tokens, rate, b.burst})
-  if tokens >= 1 then return 0 end
-  return math.max(1, math.ceil((1 - tokens) / rate / 1000))
-end
-local function waitOf(list)
-  local w = 0
-  for _, b in ipairs(list or {}) do w = math.max(w, level(b)) end
-  return w
-end
+-- 4. the rate limits, checked all before any is taken
 if g.limits then
   local w = waitOf(g.limits.mine)
   if w > 0 then return {0, 'RATE_LIMITED', w, 'sender'} end
@@ -124,11 +162,7 @@ if dropped then
 end
 
 -- 6. tokens, nonce, loop guard, publish
-for _, b in ipairs(buckets) do
-  local left = b[2] - 1
-  redis.call('HSET', b[1], 't', num(left), 'a', num(now))
-  redis.call('PEXPIRE', b[1], math.ceil((b[4] - left) / b[3]) + 1000)
-end
+takeAll()
 if nonce then
   redis.call('ZADD', KEYS[5], num(nonce.sentAt), nonce.id)
   while redis.call('ZCARD', KEYS[5]) > nonce.max do

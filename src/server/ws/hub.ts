@@ -7,7 +7,7 @@ import { checkName } from "../../protocol/names.js";
 import type { Message, ParticipantInfo } from "../../protocol/types.js";
 import { WS_CLOSE, type ClientFrame, type ServerFrame } from "../../protocol/ws.js";
 import { visibleTo, type Participant, type Room } from "../../room/index.js";
-import type { RoomAuth as Auth } from "../auth.js";
+import type { Caller, RoomAuth as Auth } from "../auth.js";
 import { credentialRequest, NO_QUERY, type Admit } from "./admit.js";
 import { errorFrame, FrameError, frameBuffer, messageFrame } from "./frames.js";
 
@@ -204,11 +204,15 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
 
     /** Authenticate a `join` frame and start the socket: `joined`, the replay after `after`, then live. Throws
      * RoomError (its HTTP status picks the close code). */
-    join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>, adopted = false): void | Promise<void> {
+    join(c: WsConn, f: Extract<ClientFrame, { type: "join" }>, adopted = false, authed?: Caller, joinAdmitted = false): void | Promise<void> {
       // serve --redis: a token another instance issued (or an invite key minted there) is learnt first.
       const credential = f.token ?? f.key;
       if (room.logged && !adopted && credential && !room.participants.lookupToken(credential)) return room.adoptToken(credential).then(() => this.join(c, f, true));
-      const caller = auth.authenticate(credentialRequest(c.sock, f), NO_QUERY);
+      // serve --redis: a password is checked against the failed-password limits in Redis (a promise then), and a
+      // socket that joins (a name, or an invite key) takes the join limits there first.
+      const caller = authed ?? auth.authenticate(credentialRequest(c.sock, f), NO_QUERY);
+      if (caller instanceof Promise) return caller.then((cl) => this.join(c, f, true, cl));
+      if (room.logged && !joinAdmitted && !caller.participant && (f.name !== undefined || caller.key)) return room.admitJoin(caller.origin).then(() => this.join(c, f, true, caller, true));
       const admitted = o.admit
         ? o.admit(caller, f.name, f.kind)
         : caller.participant
