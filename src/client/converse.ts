@@ -5,6 +5,7 @@ import { foldName } from "../protocol/names.js";
 import type { Message, ParticipantInfo, RoomInfo } from "../protocol/types.js";
 import { createClient } from "./http.js";
 import { BATCH_LIMIT, readAfter, sortOut, waitForNew, type Batch } from "./inbox.js";
+import { postSurely } from "./resend.js";
 import { isMine } from "./format.js";
 import { joinRoom, roomConn, sessionConn, withSession, type Target } from "./session.js";
 import { saveCursor, type Session } from "./state.js";
@@ -61,7 +62,8 @@ export function send(t: Target, text: string, o: { replyTo?: number; to?: string
     };
     let message: Message;
     try {
-      message = await c.send(text, o.replyTo, o.to, o.ifCaughtUp ? s.cursor : undefined);
+      // An answer lost on the way back (an instance behind a balancer died): looked up before it is sent again.
+      message = await postSurely(c, { name: s.name, after: s.cursor, text, replyTo: o.replyTo, to: o.to }, () => c.send(text, o.replyTo, o.to, o.ifCaughtUp ? s.cursor : undefined));
     } catch (err) {
       if (o.ifCaughtUp && isReason(err, "UNREAD_WAITING")) return refused();
       throw err;

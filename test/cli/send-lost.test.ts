@@ -1,0 +1,94 @@
+// `agent-chat send` when the answer to its POST is lost — what an agent sees when the instance behind a balancer dies
+// with its request in hand (serve --redis, README "Running it for an organisation"): the connection drops after the
+// message was stored, or before it reached the room, or the balancer answers 502 as nginx does. The send looks the
+// message up before sending it again: it exits 0 and the room holds the message exactly once, in every case. A room
+// that cannot be reached at all still fails as before (exit 2).
+import { request, createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { startTestRoom, type TestRoom } from "../support/room.js";
+import { jsonLines, run, tempHome } from "../support/cli.js";
+
+type Mode = "stored, then cut" | "cut before it arrives" | "stored, then 502";
+
+/** An HTTP proxy in front of the room that loses the answer to the first POST …/messages, in the way `mode` says. */
+async function losingProxy(target: string, mode: Mode) {
+  const to = new URL(target);
+  let posts = 0;
+  const server: Server = createServer((req, res) => {
+    const isPost = req.method === "POST" && req.url?.split("?")[0] === "/messages";
+    const first = isPost && ++posts === 1;
+    if (first && mode === "cut before it arrives") return void req.socket.destroy();
+    const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer: IncomingMessage) => {
+      if (first) {
+        // The room stored it and answered; the answer never gets back.
+        answer.resume();
+        answer.on("end", () => {
+          if (mode === "stored, then cut") req.socket.destroy();
+          else res.writeHead(502, { "content-type": "text/html" }).end("<html><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>");
+        });
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    up.on("error", () => req.socket.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get posts() {
+      return posts;
+    },
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+let room: TestRoom;
+let h: ReturnType<typeof tempHome>;
+beforeEach(async () => {
+  room = await startTestRoom();
+  h = tempHome();
+});
+afterEach(async () => {
+  await room.close();
+  h.cleanup();
+});
+
+const texts = () => room.room.history.since(0).items.map((j) => JSON.parse(j) as { agent: string; text: string }).filter((m) => m.agent === "lost-bot").map((m) => m.text);
+
+for (const mode of ["stored, then cut", "cut before it arrives", "stored, then 502"] as Mode[]) {
+  it(`the answer is lost (${mode}): send exits 0 and the message is in the room once`, async () => {
+    const proxy = await losingProxy(room.url, mode);
+    try {
+      const j = await run(["join", "--url", proxy.url, "--password", room.password, "--name", "lost-bot"], { home: h.home });
+      expect(j.code, j.stderr).toBe(0);
+      const r = await run(["send", "deploy 42 is out", "--name", "lost-bot", "--json"], { home: h.home });
+      expect(r.code, r.stderr).toBe(0);
+      const [sent] = jsonLines<{ id: number; text: string }>(r.stdout);
+      expect(sent!.text).toBe("deploy 42 is out");
+      expect(texts()).toEqual(["deploy 42 is out"]);
+      expect(JSON.parse(room.room.history.since(sent!.id - 1, 1).items[0]!).text).toBe("deploy 42 is out"); // the id printed is the stored one
+      // Sent again only when it had not arrived.
+      expect(proxy.posts).toBe(mode === "cut before it arrives" ? 2 : 1);
+      // The next send goes as usual.
+      const next = await run(["send", "and 43", "--name", "lost-bot"], { home: h.home });
+      expect(next.code, next.stderr).toBe(0);
+      expect(texts()).toEqual(["deploy 42 is out", "and 43"]);
+    } finally {
+      await proxy.close();
+    }
+  });
+}
+
+it("a room that cannot be reached at all: send still fails with exit 2 and sends nothing later", async () => {
+  const proxy = await losingProxy(room.url, "stored, then cut");
+  const j = await run(["join", "--url", proxy.url, "--password", room.password, "--name", "lost-bot"], { home: h.home });
+  expect(j.code, j.stderr).toBe(0);
+  await proxy.close(); // nothing listens there now
+  const r = await run(["send", "anyone?", "--name", "lost-bot"], { home: h.home });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/cannot reach .*connection refused/);
+  expect(texts()).toEqual([]);
+});
