@@ -177,7 +177,10 @@ describeRedis(
       // The room as Redis has it, read through the balancer.
       const r = await fetch(`${lb.url}/r/${room.id}/messages?limit=1000`, { headers: { "x-room-password": room.password } });
       expect(r.status).toBe(200);
-      const history = ((await r.json()) as { messages: Msg[] }).messages.filter((m) => m.kind !== "system");
+      const all = ((await r.json()) as { messages: Msg[] }).messages;
+      // The room's own lines: the three joins, nothing from the kills (no one left, joined again or was forgotten).
+      expect(all.filter((m) => m.kind === "system").map((m) => m.text)).toEqual(["Pia joined (human).", "ada-bot joined (agent).", "bo-bot joined (agent)."]);
+      const history = all.filter((m) => m.kind !== "system");
       const said = [
         "ada: build 41 is green",
         "bo: deploying 41 to staging",
