@@ -48,6 +48,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
   const limits = createRoomLimits(options, now);
   const listeners = new Set<Listener>();
   const removalListeners = new Set<(p: Participant) => void>();
+  const presenceListeners = new Set<() => void>();
   let title = options.title;
   let paused: null | "host" | "loop" = null;
   let agentRun = 0; // consecutive agent messages since the last human one
@@ -155,6 +156,14 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     subscribe(l: Listener) {
       listeners.add(l);
       return () => void listeners.delete(l);
+    },
+    /** Who is online changed other than through this room's own events (serve --redis: presence elsewhere). */
+    onPresence(l: () => void) {
+      presenceListeners.add(l);
+      return () => void presenceListeners.delete(l);
+    },
+    presenceChanged() {
+      for (const l of presenceListeners) l();
     },
     onRemove(l: (p: Participant) => void) {
       removalListeners.add(l);

@@ -25,13 +25,16 @@ export function createParticipants(opts: ParticipantOptions) {
   /** Names first claimed with a key: held by that key for the room's life, whoever is online. */
   const keyHolds = new Map<string, ProvenKey>();
 
-  const online = (p: Participant, t = now()) => p.connections > 0 || t - p.lastSeen < opts.presenceGraceMs;
+  /** serve --redis: folded names online through other instances (src/rooms/redis/presence.ts). */
+  let elsewhere: ReadonlySet<string> = new Set();
+  const onlineHere = (p: Participant, t = now()) => p.connections > 0 || t - p.lastSeen < opts.presenceGraceMs;
+  const online = (p: Participant, t = now()) => onlineHere(p, t) || elsewhere.has(p.key);
   // A name is held while its token holder is around; after a long silence someone else may take it.
-  const held = (p: Participant, t = now()) => !!p.tokenHash && (p.connections > 0 || t - p.lastSeen < opts.nameHoldMs);
+  const held = (p: Participant, t = now()) => !!p.tokenHash && (p.connections > 0 || t - p.lastSeen < opts.nameHoldMs || elsewhere.has(p.key));
   // Gone for good: a password-only sender silent past senderExpireMs, a token holder with nothing open, unseen
   // past participantExpireMs.
   const expired = (p: Participant, t: number) =>
-    p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs);
+    p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs) && !elsewhere.has(p.key);
 
   /** `everywhere`: the token ends on every instance (serve --redis), not only here — a leave, a name taken over;
    * expiry and eviction are each instance's own business (it last saw the participant, others may have since). */
@@ -89,6 +92,23 @@ export function createParticipants(opts: ParticipantOptions) {
 
   return {
     online,
+    /** Online through this instance (what it tells the others, serve --redis). */
+    onlineHere,
+    /** serve --redis: who is online through the other instances now (folded names). */
+    setOnlineElsewhere(names: ReadonlySet<string>): boolean {
+      const changed = names.size !== elsewhere.size || [...names].some((n) => !elsewhere.has(n));
+      elsewhere = names;
+      return changed;
+    },
+    /** serve --redis: a password-only sender another instance met (its first post was announced there). */
+    learnSender(name: string, lastSeen = now()): Participant | undefined {
+      const key = foldName(name);
+      if (byKey.has(key) || barred.has(key)) return byKey.get(key);
+      if (byKey.size >= opts.maxParticipants) return undefined; // full here: it is listed where it posts
+      const p: Participant = { name, key, kind: "agent", vouched: false, lastSeen, via: "http", connections: 0 };
+      byKey.set(key, p);
+      return p;
+    },
     get size() {
       return byKey.size;
     },

@@ -62,6 +62,9 @@ export interface ServerOptions extends RoomOptions {
   redis?: string;
   /** Start of every Redis key (servers sharing one Redis but not their rooms; the tests). @default "agent-chat:" */
   redisPrefix?: string;
+  /** With redis: how often this instance tells the others who is online through it (entries expire after 3x).
+   * @default AGENT_CHAT_PRESENCE_MS, else 5000 */
+  redisPresenceMs?: number;
   /** Worker threads that check message signatures (README "Known agents"); 0: on the main thread. @default cores - 1 */
   verifyThreads?: number;
 }
@@ -108,7 +111,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const o: ServerOptions = { ...defaultServerOptions, ...partial };
   const log = o.log ?? (() => {});
   // Loaded only with --redis: the in-memory server never loads the Redis client.
-  const store = o.redis ? await (await import("./store.js")).attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log, o.redisPrefix) : undefined;
+  const store = o.redis ? await (await import("./store.js")).attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log, o.redisPrefix, { presenceMs: o.redisPresenceMs }) : undefined;
   const shared = store?.identity;
   // Signature checks in worker threads (started on the first signed message); 0 threads: inline, as before.
   const pool = createVerifyPool(o.verifyThreads ?? defaultVerifyThreads(), log);

@@ -9,7 +9,13 @@ import { watchRestarts } from "../rooms/redis/reseed.js";
 import { adoptKey, adoptTokenKey, applyKey, keySharing } from "./store-keys.js";
 import { sharedBuckets } from "../rooms/redis/buckets.js";
 
-export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string) {
+export interface StoreOptions {
+  /** How often each instance tells the others who is online through it; an entry stops counting after 3 times that
+   * (an instance that died). @default AGENT_CHAT_PRESENCE_MS, else 5000 */
+  presenceMs?: number;
+}
+
+export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string, so: StoreOptions = {}) {
   const store = await openRedisStore(url, { log, prefix });
   if (!mint.password) throw new Error("a password is required");
   const identity = await store.defaultRoom(mint as DefaultRoomIdentity);
@@ -17,6 +23,33 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   const learning = new Set<string>(); // rooms being adopted from Redis: not shared back
   const learnt = new Map<string, Promise<unknown>>();
   let registry: Rooms | undefined;
+  const presenceMs = so.presenceMs ?? (Number(process.env.AGENT_CHAT_PRESENCE_MS) || 5_000);
+  let beating = false;
+  /** Say who is online here, learn who is online elsewhere (src/rooms/redis/presence.ts). */
+  async function presenceBeat() {
+    if (!registry || beating) return;
+    beating = true;
+    try {
+      const t = Date.now(); // the wall clock: entries are compared across processes
+      for (const h of registry.list()) {
+        const ps = h.room.participants;
+        const mine = ps.all().filter((p) => ps.onlineHere(p)).map((p) => ({
+          name: p.name, folded: p.key, kind: p.kind, vouched: p.vouched, host: !!p.host,
+          ...(p.tokenHash && { token: p.tokenHash }), ...(p.identity && { key: p.identity.key }),
+        }));
+        const others = await store.presence.beat(h.id, mine, t, 3 * presenceMs);
+        // Someone online only elsewhere is listed here too (a token holder adopted, a password-only sender learnt).
+        for (const e of others) if (!ps.byKey(e.folded)) e.token ? ps.adopt(e.token, e, 0) : ps.learnSender(e.name, 0);
+        if (ps.setOnlineElsewhere(new Set(others.map((e) => e.folded)))) h.room.presenceChanged();
+      }
+    } catch {
+      /* Redis away: presence elsewhere stays as last read until it is back */
+    } finally {
+      beating = false;
+    }
+  }
+  const presenceTimer = setInterval(() => void presenceBeat(), presenceMs);
+  presenceTimer.unref();
   let restarts: ReturnType<typeof watchRestarts> | undefined;
   const hostedOf = (id: string): HostedRoom | undefined => (registry?.has(id) ? registry.resolve(id) : undefined);
   return {
@@ -127,6 +160,6 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
     },
     /** Join challenges, shared (any instance may get the join that spends one). */
     challenges: sharedChallenges(store.client, store.prefix),
-    close: () => store.close(),
+    close: () => (clearInterval(presenceTimer), store.close()),
   };
 }

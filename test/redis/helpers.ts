@@ -118,9 +118,9 @@ export interface Instance {
 }
 
 /** `agent-chat serve --redis URL --json` as its own process (the built CLI). */
-export async function startInstance(redisUrl: string, home: string, extra: string[] = []): Promise<Instance> {
+export async function startInstance(redisUrl: string, home: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Instance> {
   const args = [BIN, "serve", "--port", "0", "--host", "127.0.0.1", "--redis", redisUrl, "--json", "--no-qr", "--rate-limit", "0", "--loop-guard", "0", ...extra];
-  const proc = spawn(process.execPath, args, { env: cliEnv(home), stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, args, { env: cliEnv(home, env), stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   proc.stderr!.on("data", (c: Buffer) => (err += c));
   const line = await waitForLine(proc, /\{.*\}\n/, "agent-chat serve --redis");

@@ -17,6 +17,7 @@ import { deleteBuckets } from "./buckets.js";
 import { channelOf, linkRoom, pausesOf, roomKeys as logKeys, unavailable, type RoomLink } from "./log.js";
 import { createMembers, memberKeys } from "./members.js";
 import { createSharedKeys, inviteKeyKeys } from "./keys.js";
+import { createPresence, presenceKey } from "./presence.js";
 
 export { StoreUnreachable } from "./unreachable.js";
 
@@ -55,7 +56,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
   /** Every room with keys, so the last instance out deletes them all, rooms other instances created included. */
   const ROOMS_KEY = `${prefix}rooms`;
   /** Every key a room has in Redis (its log's, its members'): renewed, and deleted with the room. */
-  const roomKeys = (id: string) => ({ ...logKeys(prefix, id), ...memberKeys(prefix, id), ...inviteKeyKeys(prefix, id) });
+  const roomKeys = (id: string) => ({ ...logKeys(prefix, id), ...memberKeys(prefix, id), ...inviteKeyKeys(prefix, id), presence: presenceKey(prefix, id) });
   const links = new Map<string, RoomLink>();
   let closed = false;
   let down = false;
@@ -91,6 +92,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     }
   });
   const members = createMembers(cmd, sub, { prefix, instance: me, ttlMs });
+  const presence = createPresence(cmd, { prefix, instance: me, ttlMs });
   await sub.subscribe(channelOf(prefix), CLOSES, pausesOf(prefix), members.channel);
 
   const beat = async () => {
@@ -109,6 +111,8 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     members,
     /** Invite keys, shared (keys.ts). */
     keys: createSharedKeys(cmd, { prefix, instance: me, ttlMs }),
+    /** Who is online through which instance (presence.ts). */
+    presence,
     /** The host rotated a room's password: its stored record follows, and every instance. */
     sharePassword: (roomId: string, isDefault: boolean, password: string) =>
       members.password(roomId, password, isDefault ? { key: DEFAULT_KEY } : { key: META_KEY, field: roomId }),
@@ -168,6 +172,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
       closed = true;
       clearInterval(timer);
       try {
+        await presence.leave([...links.keys()]); // who was online here stops counting now
         await cmd.zrem(INSTANCES_KEY, me);
         await cmd.zremrangebyscore(INSTANCES_KEY, "-inf", Date.now());
         if ((await cmd.zcard(INSTANCES_KEY)) === 0) {

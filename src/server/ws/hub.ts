@@ -71,6 +71,7 @@ export function createWsHub(room: Room, auth: Auth, o: WsHubOptions) {
     // Joins, leaves, pauses and renames are announced as system messages: look for state to push after them.
     if (msg.kind === "system") scheduleCheck();
   });
+  room.onPresence(() => scheduleCheck()); // serve --redis: someone came online (or went) through another instance
 
   room.onRemove((p) => {
     for (const c of conns) {
