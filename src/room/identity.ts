@@ -210,6 +210,14 @@ export function createRoomIdentity(o: IdentityOptions) {
 
     /** The chain hash as of message `id` (0: before the first), while kept. */
     hashAt,
+
+    /** serve --redis: the messages up to `id` are gone from the shared log; the chain goes on from `hash`, their
+     * chain hash as the instances that ingested them recorded it (src/rooms/redis/log.ts). */
+    restartChain(id: number, hash: string) {
+      lastId = id;
+      lastHash = hash;
+      ring[id % ring.length] = hash;
+    },
   };
 }
 

@@ -226,4 +226,34 @@ describeRedis("decided on append, shared by every instance", () => {
     await caughtUp([a!, b!], first.body.message.id);
     for (const s of [a!, b!]) expect(s.room.history.all().items.filter((m) => JSON.parse(m).text === text)).toHaveLength(1);
   });
+
+  it("an instance started after Redis dropped the oldest messages goes on from the same chain: same hashes, chainStart, signed posts", async () => {
+    const { list: [a], prefix } = await instances(1, { history: 5 });
+    const kp = generateKeyPair();
+    const priv = privateKeyObject(kp);
+    for (let k = 0; k < 12; k++) expect((await call(a!, "/messages", { agent: "early", text: `early ${k}` })).status).toBe(201);
+    const [late] = (await instances(1, { history: 5 }, prefix)).list;
+    await caughtUp([late!], a!.room.history.lastId);
+    expect(late!.room.history.oldestId).toBeGreaterThan(1); // it never saw the first messages
+    const facts = async (s: RoomServer) => {
+      const info = (await (await fetch(s.url + "/room", { headers: { "x-room-password": s.password } })).json()) as { chainStart: string | null };
+      return { chainStart: info.chainStart, hashes: s.room.history.all().items.map((j) => JSON.parse(j).hash as string) };
+    };
+    const onA = await facts(a!);
+    expect(onA.chainStart).toMatch(/^[\w-]{43}$/);
+    expect(await facts(late!)).toEqual(onA);
+    // A signed message whose prev was read on a is accepted on the late instance (the same chain there).
+    const c = (await call(late!, "/challenge", { name: "dana-bot" })).body;
+    const identity = { key: kp.key, challenge: c.challenge, url: late!.url, sig: signBytes(joinPayload({ room: c.room, url: late!.url, name: "dana-bot", challenge: c.challenge }), priv) };
+    const j = await call(late!, "/join", { name: "dana-bot", identity });
+    expect(j.status, JSON.stringify(j.body)).toBe(201);
+    await caughtUp([a!], j.body.cursor);
+    const prev = a!.room.history.all().items.map((x) => JSON.parse(x)).filter((m) => m.hash).at(-1);
+    const f = { sentAt: new Date().toISOString(), nonce: randomBytes(16).toString("base64url"), prev: prev.hash, prevId: prev.id };
+    const text = "signed against a's chain, sent to the late one";
+    const r = await call(late!, "/messages", { text, ...f, sig: signBytes(messagePayload({ room: c.room, name: "dana-bot", text, ...f }), priv) }, j.body.token);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await caughtUp([a!], r.body.message.id);
+    expect((await facts(late!)).hashes).toEqual((await facts(a!)).hashes);
+  });
 });

@@ -31,6 +31,9 @@ export const roomKeys = (prefix: string, roomId: string) => ({
   paused: `${prefix}room:${roomId}:paused`,
   /** The append script's state: b (the history's bytes), r (agent messages in a row), nf (the replay floor). */
   state: `${prefix}room:${roomId}:state`,
+  /** Each message's chain hash as its poster computed it ("<id> <hash>", scored by id), from the one before the
+   * oldest kept message on: an instance that starts after the oldest were dropped goes on from the same chain. */
+  chain: `${prefix}room:${roomId}:chain`,
   /** The replay cache: fingerprint + nonce, scored by sentAt. */
   nonces: `${prefix}room:${roomId}:nonces`,
 });
@@ -38,6 +41,17 @@ export const roomKeys = (prefix: string, roomId: string) => ({
 /** Rate-limit buckets (each expires by itself once full again, so they are not in roomKeys). */
 const bucketsOf = (prefix: string, roomId: string) => `${prefix}room:${roomId}:rl:`;
 
+
+// KEYS: log, chain. ARGV: the first entry id wanted. The entries from there, and the chain hash recorded for the
+// message before the first of them ("<id> <hash>", or false).
+const READ_FROM = `
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+')
+local anchor = false
+if entries[1] then
+  local before = tonumber(string.match(entries[1][1], '^(%d+)')) - 1
+  anchor = redis.call('ZRANGEBYSCORE', KEYS[2], before, before, 'LIMIT', 0, 1)[1] or false
+end
+return {entries, anchor}`;
 
 export const unavailable = () => new RoomError("STORE_UNAVAILABLE", "The room's store (Redis) is not answering; retry in a few seconds.", { retryAfter: 2 });
 
@@ -84,9 +98,19 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
 
   const last = () => room.history.lastId;
 
-  function ingest(id: number, json: string) {
-    if (id !== last() + 1) room.history.restart(id - 1); // the store no longer has the ones in between (capped)
+  function ingest(id: number, json: string, anchor?: string) {
+    if (id !== last() + 1) {
+      room.history.restart(id - 1); // the store no longer has the ones in between (capped)
+      if (anchor !== undefined) room.identity.restartChain(id - 1, anchor);
+      else if (id > 1) o.log(`redis: room ${roomId}: the chain hash before #${id} is not in Redis; this instance's chain (and its transcripts' chainStart) starts afresh there`);
+    }
     room.ingest(JSON.parse(json) as Message, json);
+  }
+
+  /** The poster records its message's chain hash, for instances that start after the ones before it are dropped. */
+  function recordHash(id: number) {
+    const hash = room.identity.hashAt(id);
+    if (hash !== undefined) redis.zadd(keys.chain, id, `${id} ${hash}`).catch(() => {});
   }
 
   function drain() {
@@ -104,11 +128,12 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
     fetching ??= (async () => {
       try {
         const from = last() + 1;
-        const entries = await redis.xrange(keys.log, `${from}-0`, "+");
+        // The entries, and the chain hash before the first of them, read together (a trim in between would lose it).
+        const [entries, anchor] = (await redis.eval(READ_FROM, 2, keys.log, keys.chain, `${from}-0`)) as [[string, string[]][], string | null];
         if (disposed) return;
         for (const [entryId, fields] of entries) {
           const id = Number(entryId.slice(0, entryId.indexOf("-")));
-          if (id > last()) ingest(id, fields[1]!);
+          if (id > last()) ingest(id, fields[1]!, anchor?.startsWith(`${id - 1} `) ? anchor.slice(anchor.indexOf(" ") + 1) : undefined);
         }
         // A hole may remain: ids another instance had taken but not yet stored when XRANGE ran. drain() reads again;
         // never skip them (only a read that returns later ids proves the earlier ones were trimmed away).
@@ -128,7 +153,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
       let reply: [number, string, ...unknown[]];
       const maxBytes = Number.isFinite(room.options.historyBytes) ? room.options.historyBytes : -1;
       try {
-        reply = (await redis.eval(APPEND_SCRIPT, 5, keys.seq, keys.log, keys.state, keys.paused, keys.nonces, body, o.cap, channel, roomId, o.ttlMs, JSON.stringify(guard), maxBytes, bucketsOf(o.prefix, roomId))) as typeof reply;
+        reply = (await redis.eval(APPEND_SCRIPT, 6, keys.seq, keys.log, keys.state, keys.paused, keys.nonces, keys.chain, body, o.cap, channel, roomId, o.ttlMs, JSON.stringify(guard), maxBytes, bucketsOf(o.prefix, roomId))) as typeof reply;
       } catch {
         throw unavailable();
       }
@@ -136,7 +161,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
       if (!id) throw refusal(reply.slice(1));
       const result: AppendResult = reply[1] ? { id, loop: reply[1] as "paused" | "lifted" } : { id };
       const json = `{"id":${id},${body.slice(1)}`;
-      if (id <= last()) return result; // the subscription was faster than the script's answer
+      if (id <= last()) return recordHash(id), result; // the subscription was faster than the script's answer
       // Answer once this instance's copy has it: a reader here right after the 201 sees it.
       await new Promise<void>((resolve, reject) => {
         const w = { id, done: () => (clearTimeout(t), resolve()) };
@@ -144,6 +169,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
         waiters.add(w);
         this.offer(id, json);
       });
+      recordHash(id);
       return result;
     },
     takeTokens: (specs, now) => joinBuckets.run("take", specs, now),

@@ -72,7 +72,7 @@ elseif ARGV[4] == 'take' and w == 0 then
 end
 return w`;
 
-/** KEYS: seq, log, state, paused, nonces.
+/** KEYS: seq, log, state, paused, nonces, chain.
  * ARGV: message JSON without id, count cap, channel, room id, key lifetime (ms), guard (JSON), byte cap (-1: none),
  * the prefix of the rate-limit buckets' keys.
  * Returns {id, "paused"|"lifted"|""} when stored, {0, why, detail…} when refused (nothing changed). */
@@ -159,7 +159,10 @@ end
 if dropped then
   redis.call('XTRIM', KEYS[2], 'MINID', (dropped + 1) .. '-0')
   redis.call('HSET', KEYS[3], 'b', bytes)
+  -- The chain hashes: the last dropped message's stays (the chain goes on from it), older ones go.
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. dropped)
 end
+redis.call('PEXPIRE', KEYS[6], ttl)
 
 -- 6. tokens, nonce, loop guard, publish
 takeAll()
