@@ -158,6 +158,7 @@ async function phase(room, signed) {
   const t0 = process.hrtime.bigint();
   const c0 = cpuS();
   const m0 = cpuS(true);
+  const l0 = process.cpuUsage();
   await Promise.all(Array.from({ length: SENDERS }, async () => {
     while (next < list.length) {
       const r = await request(`${room.url}/messages`, { method: 'POST', headers, body: list[next++] });
@@ -165,11 +166,18 @@ async function phase(room, signed) {
     }
   }));
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { perS: list.length / s, cpuUs: ((cpuS() - c0) * 1e6) / list.length, mainUs: ((cpuS(true) - m0) * 1e6) / list.length, bad, firstBad };
+  return { perS: list.length / s, cpuUs: ((cpuS() - c0) * 1e6) / list.length, mainUs: ((cpuS(true) - m0) * 1e6) / list.length, loadUs: loadGenUs(l0) / list.length, bad, firstBad };
+}
+
+/** CPU µs this process (the senders, and the fan-out room's reader thread) used since `from`: the load generator's
+ * share of the machine's two cores. */
+function loadGenUs(from) {
+  const u = process.cpuUsage(from);
+  return u.user + u.system;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = Object.fromEntries(ROOMS.map((r) => [r, { plain: [], signed: [], cpuPlain: [], cpuSigned: [], mainPlain: [], mainSigned: [] }]));
+const results = Object.fromEntries(ROOMS.map((r) => [r, { plain: [], signed: [], cpuPlain: [], cpuSigned: [], mainPlain: [], mainSigned: [], loadPlain: [], loadSigned: [] }]));
 for (const r of ROOMS) {
   await phase(rooms[r], false); // warm-up (JIT, sockets), not counted
   await phase(rooms[r], true);
@@ -184,6 +192,7 @@ for (let round = 0; round < ROUNDS; round++) {
       results[r][side].push(p.perS);
       results[r][signed ? 'cpuSigned' : 'cpuPlain'].push(p.cpuUs);
       results[r][signed ? 'mainSigned' : 'mainPlain'].push(p.mainUs);
+      results[r][signed ? 'loadSigned' : 'loadPlain'].push(p.loadUs);
       log(`${r.padEnd(6)} round ${round + 1} ${side.padEnd(6)}: ${p.perS.toFixed(0)} msg/s, ${p.cpuUs.toFixed(0)} µs server CPU per message, ${p.mainUs.toFixed(0)} on its main thread (load ${loadAvg()})`);
     }
   }
@@ -208,7 +217,9 @@ for (const r of ROOMS) {
   const cpuSigned = median(x.cpuSigned);
   const mainPlain = median(x.mainPlain);
   const mainSigned = median(x.mainSigned);
-  summary[r] = { plainMed, signedMed, ratio, pass: ratio >= 0.7, cpuPlain, cpuSigned, mainPlain, mainSigned, ...x };
+  const loadPlain = median(x.loadPlain);
+  const loadSigned = median(x.loadSigned);
+  summary[r] = { plainMed, signedMed, ratio, pass: ratio >= 0.7, cpuPlain, cpuSigned, mainPlain, mainSigned, loadPlain, loadSigned, ...x };
   lines.push(
     '',
     r === 'bare' ? '### bare room (no readers: the cheapest POST)' : `### fan-out room (${READERS} SSE readers: every POST is written to each; ${(readBytes / 1e6).toFixed(0)} MB read in all; ${readersEnded} readers dropped)`,
@@ -216,6 +227,7 @@ for (const r of ROOMS) {
     `messages/s              ${plainMed.toFixed(0).padStart(8)}  ${signedMed.toFixed(0).padStart(8)}  ${ratio.toFixed(2)}x  >= 0.70x  ${ratio >= 0.7 ? 'PASS' : `MISS by ${((1 - ratio / 0.7) * 100).toFixed(0)}%`}`,
     `server CPU µs/message    ${cpuPlain.toFixed(0).padStart(8)}  ${cpuSigned.toFixed(0).padStart(8)}  ${(cpuSigned / cpuPlain).toFixed(2)}x  (diagnosis: what a signed POST costs the server, all threads)`,
     `  of it main thread      ${mainPlain.toFixed(0).padStart(8)}  ${mainSigned.toFixed(0).padStart(8)}  ${(mainSigned / mainPlain).toFixed(2)}x  (1e6 / this: the most messages/s one event loop can take)`,
+    `bench client CPU µs/msg  ${loadPlain.toFixed(0).padStart(8)}  ${loadSigned.toFixed(0).padStart(8)}         (the load generator, on the same 2 cores)`,
     `rounds plain:  ${x.plain.map((v) => v.toFixed(0)).join(', ')}`,
     `rounds signed: ${x.signed.map((v) => v.toFixed(0)).join(', ')}`,
   );
