@@ -6,7 +6,7 @@
 //   redis x2     two instances on one redis-server: posts alternate between them, readers are split between them
 // Scenarios: POST latency one at a time (what a single agent waits for), POST throughput with 16 in flight, and
 // fan-out (N SSE readers, M posts, 4 in flight: delivery latency post → every reader, deliveries/s). Then the raw
-// cost of the Redis round trip: the same Lua append from a bare ioredis client, one at a time.
+// cost of the Redis round trip: the instances' Lua append (src/rooms/redis/script.ts) from a bare ioredis client, one at a time.
 //
 //   npm run build && node bench/redis.mjs [--readers 200] [--posts 300] [--seq 300]
 // Two rounds (A B C, then C B A), the better figure of each kept; every run in bench/results/redis.json. Results on stdout (a table). Plain Node + ioredis (a dependency of --redis).
@@ -166,17 +166,18 @@ async function fanout(urls) {
 
 async function rawRoundTrip(url) {
   const r = new Redis(url);
-  const script = `local id = redis.call('INCR', KEYS[1])
-local json = '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], id .. '-0', 'm', json)
-redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. json)
-return id`;
+  // The instances' own append script (dist/rooms/redis/script.js), with the guard a post carries when the rate limit
+  // and the loop guard are off, as in the set-ups above.
+  const { APPEND_SCRIPT } = await import(join(ROOT, "dist/rooms/redis/script.js"));
   const body = JSON.stringify({ agent: "bench", text: "raw", timestamp: new Date().toISOString(), kind: "agent" });
-  for (let i = 0; i < 50; i++) await r.eval(script, 2, "bench:seq", "bench:log", body, 10000, "bench:ch", "x");
+  const guard = () => JSON.stringify({ now: Date.now(), cost: { perChar: 1, chars: body.length + 59 }, from: "bench", speaker: "agent", loopGuard: 0, limits: { mine: [], room: [] } });
+  const keys = ["bench:seq", "bench:log", "bench:state", "bench:paused", "bench:nonces", "bench:chain"];
+  const append = () => r.eval(APPEND_SCRIPT, keys.length, ...keys, body, 10000, "bench:ch", "x", 600000, guard(), 64 * 1024 * 1024, "bench:rl:");
+  for (let i = 0; i < 50; i++) await append();
   const lat = [];
   for (let i = 0; i < SEQ; i++) {
     const t = now();
-    await r.eval(script, 2, "bench:seq", "bench:log", body, 10000, "bench:ch", "x");
+    await append();
     lat.push(now() - t);
   }
   const t = now();

@@ -147,14 +147,16 @@ local maxBytes = tonumber(ARGV[7])
 local function over() return n > cap or (maxBytes >= 0 and bytes > maxBytes and n > 1) end
 local cursor = '-'
 local dropped = nil
+local batch = 2 -- usually one or two go; a large message may push out many (the batch doubles)
 while over() do
-  for _, e in ipairs(redis.call('XRANGE', KEYS[2], cursor, '+', 'COUNT', 100)) do
+  for _, e in ipairs(redis.call('XRANGE', KEYS[2], cursor, '+', 'COUNT', batch)) do
     if not over() then break end
     bytes = bytes - tonumber(field(e[2], 'c') or '0')
     n = n - 1
     dropped = idOf(e[1])
     cursor = '(' .. e[1]
   end
+  batch = math.min(batch * 2, 256)
 end
 if dropped then
   redis.call('XTRIM', KEYS[2], 'MINID', (dropped + 1) .. '-0')
