@@ -28,6 +28,8 @@ export interface MessageLog {
   /** A name first joined with this agent key here: held by it on every instance. Resolves with the key that holds
    * the name already when another one got there first (through another instance, a moment before). */
   claimHold?(name: string, folded: string, key: string): Promise<string | undefined>;
+  /** A password-only sender's first post here: the other instances know it from now on (no second "joined" line). */
+  shareSender?(name: string, folded: string): void;
   /** An invite key unknown here may have been minted elsewhere: learn it (and its current session) first. */
   adoptKey?(secret: string): Promise<void>;
   /** The host rotated the password here: every instance checks the new one; resolves once stored. */
@@ -117,6 +119,7 @@ export function tokenHooks(log: MessageLog | undefined) {
   return {
     onToken: share && ((h: string, p: Participant) => share(h, { name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host, ...(p.identity && { key: p.identity.key }) })),
     onTokenGone: log?.dropToken?.bind(log),
+    onSender: log?.shareSender && ((p: Participant) => log.shareSender!(p.name, p.key)),
   };
 }
 

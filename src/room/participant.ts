@@ -36,6 +36,9 @@ export interface ParticipantOptions {
   onToken?: (tokenHash: string, p: Participant) => void;
   /** …and ended (left, removed, replaced): other instances stop accepting it. */
   onTokenGone?: (tokenHash: string) => void;
+  /** A password-only sender's first post here (serve --redis: the other instances learn it, so its "joined" line is
+   * written once per room). */
+  onSender?: (p: Participant) => void;
 }
 
 /** What another instance needs to know of a token's participant (serve --redis). */

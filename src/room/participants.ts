@@ -25,6 +25,8 @@ export function createParticipants(opts: ParticipantOptions) {
   /** Names first claimed with a key: held by that key for the room's life, whoever is online. */
   const keyHolds = new Map<string, ProvenKey>();
 
+  /** serve --redis: password-only senders whose "joined" line the room has (folded names); none in memory. */
+  const announced = new Set<string>();
   /** serve --redis: folded names online through other instances (src/rooms/redis/presence.ts). */
   let elsewhere: ReadonlySet<string> = new Set();
   const onlineHere = (p: Participant, t = now()) => p.connections > 0 || t - p.lastSeen < opts.presenceGraceMs;
@@ -100,7 +102,11 @@ export function createParticipants(opts: ParticipantOptions) {
       elsewhere = names;
       return changed;
     },
-    /** serve --redis: a password-only sender another instance met (its first post was announced there). */
+    /** serve --redis: a password-only sender whose "joined" line another instance wrote: none here for it. */
+    announcedElsewhere(name: string) {
+      announced.add(foldName(name));
+    },
+    /** serve --redis: a password-only sender another instance met (online there). */
     learnSender(name: string, lastSeen = now()): Participant | undefined {
       const key = foldName(name);
       if (byKey.has(key) || barred.has(key)) return byKey.get(key);
@@ -223,6 +229,9 @@ export function createParticipants(opts: ParticipantOptions) {
       if (byKey.size >= opts.maxParticipants) makeRoom();
       const participant: Participant = { name, key, kind: "agent", vouched: false, lastSeen: now(), via: "http", connections: 0 };
       byKey.set(key, participant);
+      // serve --redis: a sender announced through any instance (or here before it expired) is announced once per room.
+      if (announced.has(key)) return { participant, isNew: false };
+      if (opts.onSender) (announced.add(key), opts.onSender(participant));
       return { participant, isNew: true };
     },
 

@@ -83,6 +83,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         store.link(roomId).dropToken(h);
         store.members.announce(roomId, { type: "gone", token: h });
       },
+      shareSender: (name, folded) => store.members.sender(roomId, name, folded),
       claimHold: (name, folded, key) => store.members.claimHold(roomId, folded, name, key),
       sharePause: (state) => store.link(roomId).sharePause(state),
       adoptKey: async (secret) => {
@@ -107,6 +108,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
           for (const { name, key } of known.holds) h.room.participants.learnHold(name, key);
           // Who holds a token now, as not seen lately (here): named, listed, online only as presence says.
           for (const [token, p] of known.tokens) h.room.participants.adopt(token, p, 0);
+          for (const name of known.senders) h.room.participants.announcedElsewhere(name); // no second "joined" line
           await h.keys.shared?.refresh();
         });
         first ??= loaded;
@@ -126,6 +128,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         else if (e.type === "key") applyKey(h, e.record, e.used);
         else if (e.type === "joined") h.room.participants.adopt(e.token, e.p);
         else if (e.type === "gone") h.room.participants.endToken(e.token);
+        else if (e.type === "sender") h.room.participants.announcedElsewhere(e.name);
         else if (e.type === "password" && !h.keysOnly) h.setPassword(e.password);
       });
       // The host closed a room on another instance: it ends here too (streams get their "closed" signal).

@@ -5,6 +5,7 @@
 //
 //   room:<id>:barred    hash: folded name → the name as the host removed it
 //   room:<id>:revoked   hash: SHA-256 of a removed participant's token → its name (answers 403 REMOVED, not 401)
+//   room:<id>:senders   hash: folded name → name of every password-only sender announced ("joined") in the room
 //   room:<id>:holds     hash: folded name → {name, key}: the agent key that first joined under the name holds it
 //                       for the room's life (README "Known agents"), whichever instance it joined through
 //
@@ -20,6 +21,7 @@ export const memberKeys = (prefix: string, roomId: string) => ({
   barred: `${prefix}room:${roomId}:barred`,
   revoked: `${prefix}room:${roomId}:revoked`,
   holds: `${prefix}room:${roomId}:holds`,
+  senders: `${prefix}room:${roomId}:senders`,
 });
 
 // The room's record (the default room's JSON, or a created room's field of roommeta) with its password replaced, so
@@ -44,6 +46,8 @@ export type MemberEvent =
   /** A participant token issued (a join) or ended (a leave, a key's new session) through another instance. */
   | { type: "joined"; token: string; p: SharedParticipant }
   | { type: "gone"; token: string }
+  /** A password-only sender's first post (its "joined" line is written): the others know it is no newcomer. */
+  | { type: "sender"; name: string }
   /** An invite key minted, joined or revoked (keys.ts): its record as stored, and its joins counted. */
   | { type: "key"; record: StoredKey; used?: number };
 
@@ -54,6 +58,8 @@ export interface MemberState {
   holds: { name: string; key: string }[];
   /** [token hash, its participant]: who holds a token now. */
   tokens: [string, SharedParticipant][];
+  /** Password-only senders already announced. */
+  senders: string[];
 }
 
 export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; instance: string; ttlMs: number }) {
@@ -123,12 +129,18 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
     /** What an instance meeting the room reads first. */
     async load(roomId: string): Promise<MemberState> {
       const k = memberKeys(o.prefix, roomId);
-      const [barred, holds, tokens] = await Promise.all([cmd.hgetall(k.barred), cmd.hgetall(k.holds), cmd.hgetall(logKeys(o.prefix, roomId).tokens)]);
+      const [barred, holds, tokens, senders] = await Promise.all([cmd.hgetall(k.barred), cmd.hgetall(k.holds), cmd.hgetall(logKeys(o.prefix, roomId).tokens), cmd.hgetall(k.senders)]);
       return {
         barred: Object.entries(barred),
         holds: Object.values(holds).map((j) => JSON.parse(j) as { name: string; key: string }),
         tokens: Object.entries(tokens).map(([h, j]) => [h, JSON.parse(j) as SharedParticipant]),
+        senders: Object.values(senders),
       };
+    },
+    /** A password-only sender's first post here: stored and announced (fire and forget, as its post follows). */
+    sender(roomId: string, name: string, folded: string) {
+      const k = memberKeys(o.prefix, roomId).senders;
+      cmd.multi().hset(k, folded, name).pexpire(k, o.ttlMs).publish(channel, publish(roomId, { type: "sender", name })).exec().catch(() => {});
     },
     /** Tell the others about a token issued or ended here (fire and forget: the token itself is in Redis already). */
     announce(roomId: string, event: Extract<MemberEvent, { type: "joined" | "gone" }>) {
