@@ -283,6 +283,10 @@ describeRedis("three instances, one room", () => {
   it("the room's keys expire (a crashed fleet leaves nothing for good) and the last instance out deletes them", async () => {
     const r = new Redis(redis.url);
     try {
+      // A join challenge nobody spends (its key would expire within a minute by itself).
+      const ch = await fetch(c.url + "/challenge", { method: "POST", headers: { "x-room-password": c.password, "content-type": "application/json" }, body: JSON.stringify({ name: "never-joins" }) });
+      expect(ch.status).toBe(201);
+      expect(await r.keys("agent-chat:room:*:challenge:*")).toHaveLength(1);
       const keys = await r.keys("agent-chat:*");
       expect(keys.length).toBeGreaterThan(0);
       for (const k of keys) expect(await r.pttl(k)).toBeGreaterThan(0);

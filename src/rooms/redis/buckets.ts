@@ -26,9 +26,10 @@ export function sharedBuckets(redis: Redis, keyPrefix: string): SharedBuckets {
   };
 }
 
-/** The last instance out: every bucket goes too (they would expire within a minute or so by themselves). */
+/** The last instance out: every bucket goes too (they would expire within a minute or so by themselves), and so do
+ * the other keys that expire by themselves: unspent join challenges (challenges.ts), re-seed markers (reseed.ts). */
 export async function deleteBuckets(redis: Redis, prefix: string): Promise<void> {
-  for (const match of [`${prefix}auth:*`, `${prefix}room:*:rl:*`]) {
+  for (const match of [`${prefix}auth:*`, `${prefix}room:*:rl:*`, `${prefix}room:*:challenge:*`, `${prefix}room:*:reseeded`]) {
     let cursor = "0";
     do {
       const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", 500);
