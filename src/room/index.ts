@@ -175,6 +175,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
      * `origin`: the credential and address the transport saw (rate limits); absent for in-process callers. */
     post(sender: Sender, rawText: unknown, extra: PostExtra = {}, origin?: Origin): Message {
       // Every check before any side effect: a refused post leaves no trace (no participant, no system message).
+      extra.recheck?.();
       const text = checkText(rawText, options.maxTextBytes);
       const human = "participant" in sender && speaksAsHuman(sender.participant);
       if (!human && paused) throw pausedError(paused, options.loopGuard, "participant" in sender && sender.participant.kind === "human");

@@ -17,6 +17,9 @@ export interface PostExtra {
   signed?: Record<string, unknown>;
   /** POST ?after=N&ifCaughtUp=1 (serve --redis: decided in the append step). */
   caughtUpAfter?: number;
+  /** A check of the caller's that must hold when the post is stored (ifCaughtUp in memory): room.post runs it first,
+   * on each pass, so a post that waited in this queue is checked against what was stored meanwhile. */
+  recheck?: () => void;
   /** Where the signature check stands; absent: checked inline. */
   verdict?: Verdict;
 }

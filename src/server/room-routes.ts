@@ -152,13 +152,16 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       const who = "participant" in sender ? sender.participant.name : sender.name;
       const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
       const ifCaughtUp = after !== undefined && ["1", "true"].includes(c.query.get("ifCaughtUp") ?? "");
-      if (ifCaughtUp) {
-        const waiting = unreadWordsAfter(c.hosted.room.history, after, foldName(who), visible);
-        if (waiting) throw unreadWaitingError(waiting, after);
-      }
+      // Checked when the message is stored: at once, or (a signed post waiting for its check in a verify thread, or
+      // behind one) again then, so nothing stored meanwhile slips between the check and the post.
+      const caughtUp = () => {
+        const waiting = unreadWordsAfter(c.hosted.room.history, after!, foldName(who), visible);
+        if (waiting) throw unreadWaitingError(waiting, after!);
+      };
+      if (ifCaughtUp) caughtUp();
       // serve --redis: the store checks ifCaughtUp again in the same step as the append (another instance's message
       // may be stored and not yet here). In arrival order; a signature is checked off the main thread with a verify pool.
-      const message = await c.hosted.room.postInOrder(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after }) }, c.caller.origin);
+      const message = await c.hosted.room.postInOrder(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after, recheck: caughtUp }) }, c.caller.origin);
       await c.hosted.room.flush(message); // serve --redis: 201 only once Redis stored it (and gave it its id), or its refusal
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).

@@ -8,6 +8,8 @@ import type { Message } from "../../src/protocol/types.js";
 import { createRoom, type Room } from "../../src/room/index.js";
 import type { SignatureVerifier } from "../../src/room/verdict.js";
 import { createVerifyPool, type VerifyPool } from "../../src/server/verify-pool.js";
+import { unreadWordsAfter } from "../../src/server/cursor.js";
+import { foldName } from "../../src/protocol/names.js";
 import { useRooms } from "../support/room.js";
 import { joinWithKey, newKey, signWith } from "./helpers.js";
 
@@ -98,6 +100,37 @@ describe("signature checks in worker threads, stored in arrival order", () => {
     expect(stored.filter((m) => m.agent !== "cal").every((m) => m.fingerprint === (m.agent === "ann-bot" ? proven(keys.a) : proven(keys.b)).fingerprint)).toBe(true);
     // Nothing waits once every answer is in.
     expect(await room.postInOrder({ participant: c }, "after")).toMatchObject({ text: "after" });
+  });
+
+  it("ifCaughtUp holds when a post waited for its check: a message stored meanwhile refuses it (the route's recheck)", async () => {
+    const pool = createVerifyPool(1);
+    pools.push(pool);
+    // The pool's verdicts held until the test lets them go: bob's post, which arrived first, is still being checked
+    // when ann's arrives (having read everything stored so far), so ann's arrival-time check passes.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held: SignatureVerifier = async (payload, sig, signer) => {
+      const ok = await pool.verify(payload, sig, signer);
+      await gate;
+      return ok;
+    };
+    const room = createRoom({ id: "room-3", rateLimit: 0, loopGuard: 0, verifier: held });
+    const keys = { a: newKey(), b: newKey() };
+    const ann = room.join("ann-bot", "agent", undefined, undefined, proven(keys.a)).participant;
+    const bob = room.join("bob-bot", "agent", undefined, undefined, proven(keys.b)).participant;
+    room.flushNotices();
+    const after = room.history.lastId;
+    // What POST /messages?after=N&ifCaughtUp=1 passes (src/server/room-routes.ts).
+    const recheck = () => {
+      if (unreadWordsAfter(room.history, after, foldName("ann-bot"), (sl) => sl)) throw Object.assign(new Error("unread"), { code: "UNREAD_WAITING" });
+    };
+    recheck(); // the arrival-time check: nothing unread yet
+    const fromBob = room.postInOrder({ participant: bob }, "bob first", { signed: signed("room-3", "bob-bot", keys.b, "bob first") });
+    const fromAnn = room.postInOrder({ participant: ann }, "ann, caught up?", { signed: signed("room-3", "ann-bot", keys.a, "ann, caught up?"), caughtUpAfter: after, recheck });
+    release();
+    await expect(fromBob).resolves.toMatchObject({ text: "bob first" });
+    await expect(fromAnn).rejects.toMatchObject({ code: "UNREAD_WAITING" });
+    expect(texts(room).map((m) => m.text)).toEqual(["bob first"]);
   });
 
   it("a closed pool (a verifier that cannot answer) leaves the check to the main thread: same answers", async () => {
