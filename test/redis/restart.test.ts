@@ -76,6 +76,8 @@ describeRedis("Redis restarted without persistence", () => {
       expect(readers.map((r) => r.connects)).toEqual([1, 1, 1]); // the streams were never dropped
       for (const i of [b, c]) expect(await history(i.url, pw)).toEqual(log);
       for (const r of readers) r.stop();
+      // The operator's line: the rooms were put back (by whichever instance got there first).
+      expect(instances.map((i) => i.stderr()).join("")).toMatch(new RegExp(`room ${room.id} was gone from Redis after the reconnect`));
       // Redis holds the counter and the stream again.
       const seqKey = (await probe.keys("agent-chat:room:*:seq")).length;
       expect(seqKey).toBeGreaterThanOrEqual(2); // the default room's and the created room's

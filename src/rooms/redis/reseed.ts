@@ -120,6 +120,11 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
     const history = h.room.history;
     if (!history.lastId) return 0;
     const keys = roomKeys(prefix, h.id);
+    const marker = `${prefix}room:${h.id}:reseeded`;
+    // The usual case (a blip, or a restart with persistence) costs one small round trip; the messages are sent only
+    // when the counter is behind (RESEED checks again, atomically).
+    const [[, seq], [, seeded]] = (await cmd.multi().get(keys.seq).exists(marker).exec()) as [[unknown, string | null], [unknown, number]];
+    if (Number(seq ?? 0) >= history.lastId) return seeded ? 2 : 0;
     const slice = history.since(Math.max(history.oldestId - 1, history.lastId - cap), cap);
     const args: (string | number)[] = [TTL_MS, history.lastId, Date.now()];
     let id = slice.next - slice.items.length;
@@ -128,7 +133,7 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
       const { hash: _hash, ...m } = JSON.parse(json) as Message;
       args.push(++id, JSON.stringify(m), jsonCost(json), m.kind === "system" ? "" : foldName(m.agent), m.to === undefined ? "" : foldName(m.to));
     }
-    return Number(await cmd.eval(RESEED, 4, keys.seq, keys.log, `${prefix}room:${h.id}:reseeded`, keys.state, ...args));
+    return Number(await cmd.eval(RESEED, 4, keys.seq, keys.log, marker, keys.state, ...args));
   }
 
   /** Participant tokens (hashed, only where absent) and the pause, as this instance knows them. */
