@@ -103,8 +103,17 @@ export function createParticipants(opts: ParticipantOptions) {
       return changed;
     },
     /** serve --redis: a password-only sender whose "joined" line another instance wrote: none here for it. */
-    announcedElsewhere(name: string) {
-      announced.add(foldName(name));
+    announcedElsewhere(folded: string) {
+      announced.add(folded);
+    },
+    /** serve --redis: what this instance knows that Redis keeps for every instance (put back after Redis lost it). */
+    sharedState() {
+      return {
+        barred: [...barred.entries()],
+        revoked: [...revoked.entries()],
+        holds: [...keyHolds.entries()].map(([folded, k]) => [folded, k.key] as [string, string]),
+        announced: [...announced],
+      };
     },
     /** serve --redis: a password-only sender another instance met (online there). */
     learnSender(name: string, lastSeen = now()): Participant | undefined {
@@ -256,8 +265,7 @@ export function createParticipants(opts: ParticipantOptions) {
     },
 
     /** serve --redis: a name held by an agent key through another instance. */
-    learnHold(name: string, key: string, replace = false) {
-      const folded = foldName(name);
+    learnHold(name: string, key: string, replace = false, folded = foldName(name)) {
       if (keyHolds.has(folded) && !replace) return;
       try {
         keyHolds.set(folded, { key, fingerprint: fingerprint(key), object: publicKeyObject(key) });

@@ -185,6 +185,11 @@ export function createKeys(o: { max: number; now: () => number }) {
       for (const fn of revokedElsewhere) fn(k);
     },
 
+    /** Every key of the room (serve --redis: put back after Redis lost them). */
+    all(): InviteKey[] {
+      return [...byId.values()];
+    },
+
     get(keyId: string): InviteKey | undefined {
       return byId.get(keyId);
     },

@@ -105,10 +105,10 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         const loaded = store.attach(h.id, h.room, cap).then(async () => {
           const known = await store.members.load(h.id);
           for (const [, name] of known.barred) h.room.removedElsewhere(name, []);
-          for (const { name, key } of known.holds) h.room.participants.learnHold(name, key);
+          for (const { name, key, folded } of known.holds) h.room.participants.learnHold(name, key, false, folded);
           // Who holds a token now, as not seen lately (here): named, listed, online only as presence says.
           for (const [token, p] of known.tokens) h.room.participants.adopt(token, p, 0);
-          for (const name of known.senders) h.room.participants.announcedElsewhere(name); // no second "joined" line
+          for (const folded of known.senders) h.room.participants.announcedElsewhere(folded); // no second "joined" line
           await h.keys.shared?.refresh();
         });
         first ??= loaded;
@@ -128,7 +128,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         else if (e.type === "key") applyKey(h, e.record, e.used);
         else if (e.type === "joined") h.room.participants.adopt(e.token, e.p);
         else if (e.type === "gone") h.room.participants.endToken(e.token);
-        else if (e.type === "sender") h.room.participants.announcedElsewhere(e.name);
+        else if (e.type === "sender") h.room.participants.announcedElsewhere(e.folded);
         else if (e.type === "password" && !h.keysOnly) h.setPassword(e.password);
       });
       // The host closed a room on another instance: it ends here too (streams get their "closed" signal).
@@ -144,6 +144,8 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
           if (h.isDefault) return store.defaultRoom({ ...identity, password: h.password ?? identity.password });
           if (!(await store.findRoom(h.id))) await store.shareRoom(h.id, { title: h.room.title, password: h.password, keysOnly: h.keysOnly });
         },
+        // Removals, holds, announced senders and invite keys (members.ts, keys.ts), where Redis lost them.
+        putBack: (h) => Promise.all([store.members.putBack(h.id, h.room.participants.sharedState()), store.keys.putBack(h.id, h.keys.all())]),
       }, log);
       await first;
     },

@@ -102,6 +102,20 @@ export function createSharedKeys(cmd: Redis, o: { prefix: string; instance: stri
       await call(cmd.eval(REVOKE, 1, inviteKeyKeys(o.prefix, roomId).keys, keyId, channel, head(roomId)));
     },
 
+    /** Redis came back empty (reseed.ts): put back the keys this instance knows, where absent. */
+    async putBack(roomId: string, keys: InviteKey[]) {
+      if (!keys.length) return;
+      const k = inviteKeyKeys(o.prefix, roomId);
+      const m = cmd.multi();
+      for (const key of keys) {
+        const { tokens, ...record } = key;
+        m.hsetnx(k.keys, key.keyId, JSON.stringify({ ...record, session: key.session ?? null })).hsetnx(k.keyhash, key.hash, key.keyId).hsetnx(k.keyused, key.keyId, key.used);
+        for (const t of tokens) m.hsetnx(k.keytokens, t, key.keyId);
+      }
+      for (const x of Object.values(k)) m.pexpire(x, o.ttlMs);
+      await call(m.exec());
+    },
+
     /** The key whose secret hashes to `hash`, if any instance minted it. */
     async byHash(roomId: string, hash: string): Promise<StoredKey | undefined> {
       const k = inviteKeyKeys(o.prefix, roomId);

@@ -47,18 +47,18 @@ export type MemberEvent =
   | { type: "joined"; token: string; p: SharedParticipant }
   | { type: "gone"; token: string }
   /** A password-only sender's first post (its "joined" line is written): the others know it is no newcomer. */
-  | { type: "sender"; name: string }
+  | { type: "sender"; name: string; folded: string }
   /** An invite key minted, joined or revoked (keys.ts): its record as stored, and its joins counted. */
   | { type: "key"; record: StoredKey; used?: number };
 
 export interface MemberState {
   /** [folded, name as removed] */
   barred: [string, string][];
-  /** Names held by an agent key. */
-  holds: { name: string; key: string }[];
+  /** Names held by an agent key (`folded` when put back after a Redis restart, which knows no more). */
+  holds: { name: string; key: string; folded?: string }[];
   /** [token hash, its participant]: who holds a token now. */
   tokens: [string, SharedParticipant][];
-  /** Password-only senders already announced. */
+  /** Password-only senders already announced (folded names). */
   senders: string[];
 }
 
@@ -134,13 +134,24 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
         barred: Object.entries(barred),
         holds: Object.values(holds).map((j) => JSON.parse(j) as { name: string; key: string }),
         tokens: Object.entries(tokens).map(([h, j]) => [h, JSON.parse(j) as SharedParticipant]),
-        senders: Object.values(senders),
+        senders: Object.keys(senders),
       };
     },
     /** A password-only sender's first post here: stored and announced (fire and forget, as its post follows). */
     sender(roomId: string, name: string, folded: string) {
       const k = memberKeys(o.prefix, roomId).senders;
-      cmd.multi().hset(k, folded, name).pexpire(k, o.ttlMs).publish(channel, publish(roomId, { type: "sender", name })).exec().catch(() => {});
+      cmd.multi().hset(k, folded, name).pexpire(k, o.ttlMs).publish(channel, publish(roomId, { type: "sender", name, folded })).exec().catch(() => {});
+    },
+    /** Redis came back empty (reseed.ts): put back what this instance knows, where absent. */
+    async putBack(roomId: string, s: { barred: [string, string][]; revoked: [string, string][]; holds: [string, string][]; announced: string[] }) {
+      const k = memberKeys(o.prefix, roomId);
+      const m = cmd.multi();
+      for (const [folded, name] of s.barred) m.hsetnx(k.barred, folded, name);
+      for (const [token, name] of s.revoked) m.hsetnx(k.revoked, token, name);
+      for (const [folded, key] of s.holds) m.hsetnx(k.holds, folded, JSON.stringify({ name: folded, folded, key }));
+      for (const folded of s.announced) m.hsetnx(k.senders, folded, folded);
+      for (const key of Object.values(k)) m.pexpire(key, o.ttlMs);
+      await run(m);
     },
     /** Tell the others about a token issued or ended here (fire and forget: the token itself is in Redis already). */
     announce(roomId: string, event: Extract<MemberEvent, { type: "joined" | "gone" }>) {

@@ -12,7 +12,8 @@
 //     instance, once a room is found re-seeded — the participant tokens it knows (hashed, only where absent) and
 //     the pause.
 //
-// Not put back: what no instance keeps (tokens no running instance had seen, removals and unbans, the loop guard's
+// Also put back, through `putBack` (src/server/store.ts): removals, name holds, announced senders, invite keys.
+// Not put back: what no instance keeps (tokens no running instance had seen, the loop guard's
 // count, rate-limit buckets; README "Running it for an organisation"). A counter that is present makes the check a
 // no-op: a network blip, or a restart with persistence, changes nothing.
 import type { Redis } from "ioredis";
@@ -63,6 +64,8 @@ export interface ReseedSource {
   /** Put back the room's record where it is gone (the default room's id, password and host token; a created
    * room's title, password and keys-only flag). */
   ensureRoom(h: HostedRoom): Promise<unknown>;
+  /** Put back the rest of what this instance knows of the room (removals, holds, invite keys: src/server/store.ts). */
+  putBack?(h: HostedRoom): Promise<unknown>;
 }
 
 /**
@@ -112,6 +115,7 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
       // Every instance puts back the tokens it knows (the one that re-seeded the counter knows only its own).
       if (seeded === 1) log(`redis: room ${h.id} was gone from Redis after the reconnect (restarted without persistence?): its ids go on after #${h.room.history.lastId}; ${Math.min(h.room.history.size, cap)} messages put back`);
       await putBackState(h);
+      await src.putBack?.(h);
     }
   }
 
