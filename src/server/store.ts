@@ -39,7 +39,13 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         }));
         const others = await store.presence.beat(h.id, mine, t, 3 * presenceMs);
         // Someone online only elsewhere is listed here too (a token holder adopted, a password-only sender learnt).
-        for (const e of others) if (!ps.byKey(e.folded)) e.token ? ps.adopt(e.token, e, 0) : ps.learnSender(e.name, 0);
+        for (const e of others) {
+          try {
+            if (!ps.byKey(e.folded)) e.token ? ps.adopt(e.token, e, 0) : ps.learnSender(e.name, 0);
+          } catch {
+            /* full here (ROOM_FULL): listed where it is online */
+          }
+        }
         if (ps.setOnlineElsewhere(new Set(others.map((e) => e.folded)))) h.room.presenceChanged();
       }
     } catch {
@@ -107,7 +113,13 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
           for (const [, name] of known.barred) h.room.removedElsewhere(name, []);
           for (const { name, key, folded } of known.holds) h.room.participants.learnHold(name, key, false, folded);
           // Who holds a token now, as not seen lately (here): named, listed, online only as presence says.
-          for (const [token, p] of known.tokens) h.room.participants.adopt(token, p, 0);
+          for (const [token, p] of known.tokens) {
+            try {
+              h.room.participants.adopt(token, p, 0);
+            } catch {
+              /* full here: learnt on its first request, as before */
+            }
+          }
           for (const folded of known.senders) h.room.participants.announcedElsewhere(folded); // no second "joined" line
           await h.keys.shared?.refresh();
         });

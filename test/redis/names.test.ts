@@ -53,4 +53,14 @@ describeRedis("names shared by every instance", () => {
     expect((await a!.api("/leave", { method: "POST", token: ann.body.token, json: {} })).status).toBe(200);
     await expect.poll(async () => (await b!.api("/join", { method: "POST", json: { name: "ann" } })).status).toBe(201);
   });
+
+  it("a join through A that B has no room for (its member cap is reached there) leaves B running and answering", async () => {
+    const [a, b] = await fleet.start(2, { maxMembers: 2 });
+    for (const name of ["pw-one", "pw-two"]) expect((await b!.api("/messages", { method: "POST", json: { agent: name, text: "here" } })).status).toBe(201);
+    expect((await a!.api("/join", { method: "POST", json: { name: "ann-a" } })).status).toBe(201);
+    // B heard of the join (it is in A's history, hence B's) and could not list Ann: it still serves the room.
+    await expect.poll(async () => (await jsonOf(await b!.api("/messages"))).body.messages.some((m: any) => /ann-a joined/.test(m.text))).toBe(true);
+    expect((await b!.api("/messages", { method: "POST", json: { agent: "pw-one", text: "still here" } })).status).toBe(201);
+    expect(await refusal(await b!.api("/join", { method: "POST", json: { name: "bo-b" } }))).toEqual([409, "ROOM_FULL"]);
+  });
 });

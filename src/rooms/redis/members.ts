@@ -74,7 +74,14 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
       return;
     }
     if (m.from === o.instance) return; // this instance acted already
-    for (const fn of listeners) fn(m.room, m.event);
+    for (const fn of listeners) {
+      try {
+        fn(m.room, m.event);
+      } catch {
+        // (A join another instance took that this one cannot list — its room is full here: the participant is
+        // learnt, or refused, on its first request here, as before.)
+      }
+    }
   });
   const publish = (roomId: string, event: MemberEvent) => JSON.stringify({ room: roomId, from: o.instance, event });
 
