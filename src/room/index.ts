@@ -251,6 +251,21 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     /** A message's JSON: the stored one when it is the newest (no second JSON.stringify on the POST path). */
     jsonOf: (msg: Message): string => (newest?.msg === msg ? newest.json : JSON.stringify(msg)),
 
+    /** serve --redis: a password-only post under a name this instance does not know yet would write its "joined"
+     * line before the store decides on the post; when the post limits would refuse it, refuse it here first, so that
+     * a name-rotating flood leaves no lines behind (as in memory, where the limits come before any side effect). */
+    async precheckPost(sender: Sender, rawText: unknown, origin: Origin | undefined): Promise<void> {
+      if (!log?.takeTokens || "participant" in sender || participants.find(sender.name)) return;
+      // What post() refuses before the limits is refused first, as post() would.
+      checkText(rawText, options.maxTextBytes);
+      if (paused) throw pausedError(paused, options.loopGuard, false);
+      participants.checkAvailable(sender.name);
+      const plan = limits.postPlan(undefined, origin, foldName(sender.name));
+      const mine = await log.takeTokens(plan.mine, now(), true);
+      const all = mine ? 0 : await log.takeTokens(plan.room, now(), true);
+      if (mine || all) throw postLimitedError(mine || all, mine ? "sender" : "room", options.rateLimit);
+    },
+
     /** serve --redis: take this join's tokens from the buckets every instance shares (429 when one is empty); the
      * join with this `origin` then takes none here. Without a shared store it does nothing (join() takes them). */
     async admitJoin(origin: Origin | undefined): Promise<void> {

@@ -13,8 +13,9 @@ export interface MessageLog {
   /** Store a message given as JSON without its id; resolves with its id once stored and ingested here. With a
    * guard, the store checks it in the same atomic step (and rejects with AppendRefused when it does not hold). */
   append(bodyWithoutId: string, guard: AppendGuard): Promise<AppendResult>;
-  /** Take one token from each bucket, or none (serve --redis: joins, shared by every instance); seconds to wait. */
-  takeTokens?(specs: BucketSpec[], now: number): Promise<number>;
+  /** Take one token from each bucket, or none (serve --redis: joins, shared by every instance); seconds to wait.
+   * `look`: take nothing, only say how long. */
+  takeTokens?(specs: BucketSpec[], now: number, look?: boolean): Promise<number>;
   /** Tokens, hashed, shared with the other instances: remember one issued here… */
   shareToken?(tokenHash: string, p: SharedParticipant): void;
   /** …and find one issued elsewhere (or removed by the host there: its name)… */

@@ -65,7 +65,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
     logs: (roomId: string): MessageLog => {
       const l: MessageLog = {
-      takeTokens: (specs, now) => store.link(roomId).takeTokens(specs, now),
+      takeTokens: (specs, now, look) => store.link(roomId).takeTokens(specs, now, look),
       append: (body, guard) => {
         const reseeding = restarts?.pending(); // Redis just came back: its rooms are checked (re-seeded) first
         return reseeding ? reseeding.then(() => store.link(roomId).append(body, guard)) : store.link(roomId).append(body, guard);

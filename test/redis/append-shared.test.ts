@@ -87,6 +87,13 @@ describeRedis("decided on append, shared by every instance", () => {
     for (let k = 0; k < 6; k++) expect((await call(k % 2 ? b! : a!, "/messages", { agent: `rot${k}`, text: `x${k}` })).status).toBe(201);
     const r = await call(b!, "/messages", { agent: "rot-new", text: "over" });
     expect([r.status, r.body.error.code, r.retryAfter]).toEqual([429, "RATE_LIMITED", "30"]);
+    // A refused post leaves no trace, as in memory: no "joined" line for the new name, on any instance.
+    expect((await call(a!, "/messages", { agent: "rot-newer", text: "over" })).status).toBe(429);
+    await caughtUp([a!, b!], a!.room.history.lastId);
+    for (const s of [a!, b!]) {
+      const texts = s.room.history.all().items.map((j) => JSON.parse(j).text as string);
+      expect(texts.filter((t) => /rot-new/.test(t))).toEqual([]);
+    }
   });
 
   it("joins: the per-address join limit holds across instances (429 RATE_LIMITED, Retry-After as in memory)", async () => {

@@ -73,7 +73,7 @@ function refusal([why, a, b]: unknown[]): AppendRefused {
 }
 
 export interface RoomLink extends MessageLog {
-  takeTokens(specs: BucketSpec[], now: number): Promise<number>;
+  takeTokens(specs: BucketSpec[], now: number, look?: boolean): Promise<number>;
   shareToken(tokenHash: string, p: SharedParticipant): void;
   findToken(tokenHash: string): Promise<SharedParticipant | undefined>;
   dropToken(tokenHash: string): void;
@@ -172,7 +172,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
       recordHash(id);
       return result;
     },
-    takeTokens: (specs, now) => joinBuckets.run("take", specs, now),
+    takeTokens: (specs, now, look) => joinBuckets.run(look ? "wait" : "take", specs, now),
     shareToken(tokenHash, p) {
       // Fire and forget: a token is used on this instance at once; others ask Redis when it first reaches them.
       redis
