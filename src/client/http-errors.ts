@@ -5,6 +5,9 @@ import { CliError, Exit } from "./exit.js";
 import { cleanInline } from "./clean.js";
 import { shq as shellWord } from "../protocol/invite.js";
 
+/** No answer in time: the request may still be running on the server (a send must not be sent again on this). */
+export class NoAnswerInTime extends CliError {}
+
 /** fetch() says only "fetch failed"; the reason (refused, DNS, TLS, timeout) is in its cause. */
 export function unreachable(url: string, err: unknown, timeoutMs: number): CliError {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -15,7 +18,8 @@ export function unreachable(url: string, err: unknown, timeoutMs: number): CliEr
   else if (code === "ENOTFOUND" || code === "EAI_AGAIN") why = "host not found";
   else if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") why = "connection dropped";
   else why = e.cause?.message ?? e.message ?? String(err);
-  return new CliError(Exit.UNREACHABLE, `cannot reach ${url} (${why}): is the room still running? Check the URL in the invite.`, "UNREACHABLE", `cannot reach ${url} (${why})`);
+  const Err = e.name === "TimeoutError" || e.name === "AbortError" ? NoAnswerInTime : CliError;
+  return new Err(Exit.UNREACHABLE, `cannot reach ${url} (${why}): is the room still running? Check the URL in the invite.`, "UNREACHABLE", `cannot reach ${url} (${why})`);
 }
 
 export function notARoom(url: string, res: Response): CliError {

@@ -7,6 +7,7 @@
 import { foldName } from "../protocol/names.js";
 import type { Message } from "../protocol/types.js";
 import { CliError, Exit } from "./exit.js";
+import { NoAnswerInTime } from "./http-errors.js";
 import type { createClient } from "./http.js";
 
 type Client = ReturnType<typeof createClient>;
@@ -36,6 +37,9 @@ export async function postSurely(
       (m) => m.id > sent.after && m.agent === sent.name && m.text === sent.text && m.replyTo === sent.replyTo && fold(m.to) === fold(sent.to),
     );
     if (stored) return stored;
+    // No answer in time: the first request may still be running somewhere (a frozen instance): sending again could
+    // post it twice later. Only a connection that ended (or a balancer's 5xx) proves that request is over.
+    if (err instanceof NoAnswerInTime) throw err;
     return post();
   }
 }

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
 import { jsonLines, run, tempHome } from "../support/cli.js";
 
-type Mode = "stored, then cut" | "cut before it arrives" | "stored, then 502";
+type Mode = "stored, then cut" | "cut before it arrives" | "stored, then 502" | "stored, no answer" | "held, no answer";
 
 /** An HTTP proxy in front of the room that loses the answer to the first POST …/messages, in the way `mode` says. */
 async function losingProxy(target: string, mode: Mode) {
@@ -19,12 +19,14 @@ async function losingProxy(target: string, mode: Mode) {
     const isPost = req.method === "POST" && req.url?.split("?")[0] === "/messages";
     const first = isPost && ++posts === 1;
     if (first && mode === "cut before it arrives") return void req.socket.destroy();
+    if (first && mode === "held, no answer") return; // a frozen instance: the request neither stored nor answered
     const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer: IncomingMessage) => {
       if (first) {
         // The room stored it and answered; the answer never gets back.
         answer.resume();
         answer.on("end", () => {
           if (mode === "stored, then cut") req.socket.destroy();
+          else if (mode === "stored, no answer") return; // stored, and the answer never comes
           else res.writeHead(502, { "content-type": "text/html" }).end("<html><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>");
         });
         return;
@@ -81,6 +83,37 @@ for (const mode of ["stored, then cut", "cut before it arrives", "stored, then 5
     }
   });
 }
+
+// The client's own deadline (AGENT_CHAT_REQUEST_TIMEOUT, seconds) stands in for a frozen instance: what is measured is
+// what the send does after it, not how long it waits.
+const deadline = { AGENT_CHAT_REQUEST_TIMEOUT: "5" };
+
+it("no answer in time, but the message was stored: send finds it, exits 0, and it is in the room once", async () => {
+  const proxy = await losingProxy(room.url, "stored, no answer");
+  try {
+    expect((await run(["join", "--url", proxy.url, "--password", room.password, "--name", "lost-bot"], { home: h.home })).code).toBe(0);
+    const r = await run(["send", "deploy 42 is out", "--name", "lost-bot"], { home: h.home, env: deadline });
+    expect(r.code, r.stderr).toBe(0);
+    expect(texts()).toEqual(["deploy 42 is out"]);
+    expect(proxy.posts).toBe(1);
+  } finally {
+    await proxy.close();
+  }
+});
+
+it("no answer in time and not stored: send is NOT sent again (the held request may still go through) and exits 2", async () => {
+  const proxy = await losingProxy(room.url, "held, no answer");
+  try {
+    expect((await run(["join", "--url", proxy.url, "--password", room.password, "--name", "lost-bot"], { home: h.home })).code).toBe(0);
+    const r = await run(["send", "deploy 42 is out", "--name", "lost-bot"], { home: h.home, env: deadline });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no answer within 5 s/);
+    expect(proxy.posts).toBe(1);
+    expect(texts()).toEqual([]);
+  } finally {
+    await proxy.close();
+  }
+});
 
 it("a room that cannot be reached at all: send still fails with exit 2 and sends nothing later", async () => {
   const proxy = await losingProxy(room.url, "stored, then cut");
