@@ -67,7 +67,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
   /** serve --redis: origins whose join took its tokens in Redis (admitJoin), once. */
   const admitted = new WeakSet<Origin>();
   /** Pausing is shared with the other instances (serve --redis). */
-  const setPaused = (next: typeof paused) => ((paused = next), log?.sharePause?.(next));
+  const setPaused = (next: typeof paused, stored?: boolean) => ((paused = next), log?.sharePause?.(next, stored));
 
   function append(fields: Omit<Message, "id" | "timestamp">, signed?: CheckedSignature, guard?: Omit<AppendGuard, "now" | "cost">): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
@@ -219,7 +219,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
           stored: () => signature && identity.commit(msg.fingerprint!, signature),
           loop: (what) => {
             agentRun = 0;
-            setPaused(what === "paused" ? "loop" : null);
+            setPaused(what === "paused" ? "loop" : null, true); // (the store set it already)
             system(what === "paused" ? loopPausedText(options.loopGuard) : `${p.name} wrote, so agents may talk again.`);
           },
           flush: () => writer.flush(),

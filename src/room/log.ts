@@ -36,7 +36,7 @@ export interface MessageLog {
   /** The host rotated the password here: every instance checks the new one; resolves once stored. */
   sharePassword?(password: string): Promise<void>;
   /** Agents paused or resumed here: every instance follows. */
-  sharePause?(state: "host" | "loop" | null): void;
+  sharePause?(state: "host" | "loop" | null, stored?: boolean): void;
 }
 
 /**

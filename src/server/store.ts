@@ -91,7 +91,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       },
       shareSender: (name, folded) => store.members.sender(roomId, name, folded),
       claimHold: (name, folded, key) => store.members.claimHold(roomId, folded, name, key),
-      sharePause: (state) => store.link(roomId).sharePause(state),
+      sharePause: (state, stored) => store.link(roomId).sharePause(state, stored),
       adoptKey: async (secret) => {
         const hosted = hostedOf(roomId);
         if (hosted) await adoptKey(store.keys, hosted, secret, (h) => adoptHash(l, hosted.room.participants, h));

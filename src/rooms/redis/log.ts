@@ -77,7 +77,8 @@ export interface RoomLink extends MessageLog {
   shareToken(tokenHash: string, p: SharedParticipant): void;
   findToken(tokenHash: string): Promise<SharedParticipant | undefined>;
   dropToken(tokenHash: string): void;
-  sharePause(state: "host" | "loop" | null): void;
+  /** `stored`: the append script already set it (the loop guard): only tell the other instances. */
+  sharePause(state: "host" | "loop" | null, stored?: boolean): void;
   /** Another instance paused or resumed (or, at attach, the stored state). */
   pausedElsewhere(state: string): void;
   /** A stored message seen on the subscription (or anywhere): ingested in id order, a gap fetched first. */
@@ -186,12 +187,16 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
       // Sent before any later lookup on the same connection, so a lookup after a leave never finds it.
       redis.hdel(keys.tokens, tokenHash).catch(() => o.log(`redis: could not end a token of room ${roomId} in Redis`));
     },
-    sharePause(state) {
+    sharePause(state, stored) {
       const m = redis.multi();
-      // A resume (the host's, or a human's message) starts the loop guard's count again, as in memory.
-      if (!state) m.hset(keys.state, "r", 0);
-      m.set(keys.paused, state ?? "", "PX", o.ttlMs)
-        .publish(pausesOf(o.prefix), `${roomId} ${o.instance} ${state ?? ""}`)
+      // A resume (the host's, or a human's message) starts the loop guard's count again, as in memory. The loop
+      // guard's own pause and lift are set by the append script: setting them again here could undo a change another
+      // instance made in between.
+      if (!stored) {
+        if (!state) m.hset(keys.state, "r", 0);
+        m.set(keys.paused, state ?? "", "PX", o.ttlMs);
+      }
+      m.publish(pausesOf(o.prefix), `${roomId} ${o.instance} ${state ?? ""}`)
         .exec()
         .catch(() => o.log(`redis: could not share a pause of room ${roomId}; other instances did not follow`));
     },
