@@ -1,7 +1,7 @@
 // serve --redis: join challenges (POST /challenge, README "Known agents") shared by every instance. Behind a
 // balancer the POST /join that spends a challenge may reach another instance than the one that issued it (the CLI's
 // `join` through nginx failed with "Unknown, used or expired challenge"). So an issued challenge
-// lives in Redis only — one key each, expiring with it (so not among the room's keys the last instance deletes) —
+// lives in Redis only — one key each, expiring with it (the last instance out deletes unspent ones: buckets.ts) —
 // and the instance that gets the join takes it out with GETDEL before checking the proof: one use in all.
 import type { Redis } from "ioredis";
 import type { RoomIdentity } from "../../room/identity.js";
