@@ -34,6 +34,14 @@ describeRedis("invite keys shared by every instance", () => {
     const direct = await jsonOf(await a!.api("/messages", { method: "POST", token: key, json: { text: "the key itself, on a" } }));
     expect(direct).toMatchObject({ status: 201, body: { message: { agent: "kb-bot", verified: true } } });
     expect((await c!.api("/messages", { method: "POST", token: onC.body.token, json: { text: "still the current session" } })).status).toBe(201);
+    // A socket joined with the key through an instance started now continues that session too.
+    const [late] = await fleet.more(1);
+    const ws = await joinWs(late!.url, { key });
+    expect(ws.joined.participant).toEqual({ name: "kb-bot", kind: "agent" });
+    ws.send({ type: "send", text: "the key's socket, on a late instance", ref: 1 });
+    expect((await ws.next("sent")).message).toMatchObject({ agent: "kb-bot", verified: true });
+    ws.close();
+    expect((await c!.api("/messages", { method: "POST", token: onC.body.token, json: { text: "and still the current session" } })).status).toBe(201);
     for (const i of [a!, b!, c!]) {
       const listed = (await jsonOf(await i.api("/keys", { headers: hostOf(i) }))).body.keys;
       expect(listed).toEqual([expect.objectContaining({ keyId, label: "builder", name: "kb-bot", used: 2, claimedBy: "kb-bot", revoked: false })]);

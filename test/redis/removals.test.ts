@@ -21,6 +21,11 @@ describeRedis("removals shared by every instance", () => {
     const stream = await openStream(b!.url + "/messages/stream", { authorization: `Bearer ${token}` });
     expect(stream.status).toBe(200);
     const ws = await joinWs(c!.url, { token });
+    // …and holds a long-poll on C.
+    const last = (await jsonOf(await c!.api("/messages", { token }))).body.next as number;
+    const held = c!.api(`/messages/poll?after=${last}&timeout=60`, { token });
+    await expect.poll(() => c!.stats().polls).toBe(1);
+
     const kick = await a!.api("/host/kick", { method: "POST", headers: host, json: { name: "kicked-kim" } });
     expect(await jsonOf(kick)).toMatchObject({ status: 200, body: { removed: "kicked-kim" } });
 
@@ -31,6 +36,11 @@ describeRedis("removals shared by every instance", () => {
     expect((await ws.next("removed")).type).toBe("removed");
     expect((await ws.closed).code).toBe(4403);
 
+    // The held poll answers with the room's word of it; the next one is refused.
+    const answered = await jsonOf(await held);
+    expect(answered.status).toBe(200);
+    expect(answered.body.messages.map((m: any) => m.text)).toContainEqual(expect.stringMatching(/removed kicked-kim/));
+    expect(await refusal(await c!.api(`/messages/poll?after=${answered.body.next}&timeout=1`, { token }))).toEqual([403, "REMOVED"]);
     for (const i of [a!, b!, c!]) {
       expect(await refusal(await i.api("/messages", { method: "POST", token, json: { text: "still here?" } }))).toEqual([403, "REMOVED"]);
       // The name is barred everywhere: a password-only post, or a new join, under it.
