@@ -107,15 +107,30 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
   });
 
   async function reseedAll() {
-    for (const h of src.rooms()) {
-      if (h.closed) continue;
-      await src.ensureRoom(h);
-      const seeded = await reseedRoom(h);
-      if (!seeded) continue;
-      // Every instance puts back the tokens it knows (the one that re-seeded the counter knows only its own).
-      if (seeded === 1) log(`redis: room ${h.id} was gone from Redis after the reconnect (restarted without persistence?): its ids go on after #${h.room.history.lastId}; ${Math.min(h.room.history.size, cap)} messages put back`);
-      await putBackState(h);
-      await src.putBack?.(h);
+    const rooms = src.rooms().filter((h) => !h.closed);
+    // First every room's counter and stream (what keeps ids from repeating), then the rest: a failure in one room's
+    // put-back must not leave another room's counter unchecked.
+    const seeded = new Map<HostedRoom, number>();
+    for (const h of rooms) await each(h, "its ids", async () => seeded.set(h, await reseedRoom(h)));
+    for (const h of rooms) {
+      await each(h, "its record", () => src.ensureRoom(h));
+      const s = seeded.get(h);
+      if (!s) continue;
+      if (s === 1) log(`redis: room ${h.id} was gone from Redis after the reconnect (restarted without persistence?): its ids go on after #${h.room.history.lastId}; ${Math.min(h.room.history.size, cap)} messages put back`);
+      // Every instance puts back what it knows (the one that re-seeded the counter knows only its own tokens).
+      await each(h, "its tokens and pause", () => putBackState(h));
+      if (src.putBack) await each(h, "its members and keys", () => src.putBack!(h));
+    }
+  }
+
+  /** One step for one room: Redis gone again fails the whole check (the next reconnect runs it again); anything
+   * else is logged and the other rooms go on. */
+  async function each(h: HostedRoom, what: string, step: () => Promise<unknown>) {
+    try {
+      await step();
+    } catch (err) {
+      if (cmd.status !== "ready") throw err;
+      log(`redis: could not put back ${what} for room ${h.id} after the reconnect: ${(err as Error)?.message ?? err}`);
     }
   }
 
