@@ -293,6 +293,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
         share(log.claimHold(p.name, p.key, proven.key).then((holder) => {
           if (holder === undefined) return;
           participants.leave(p);
+          if (r.isNew) notices.add({ name: p.name, what: "left" }); // (its "joined" line may be out already)
           participants.learnHold(p.name, holder, true);
           throw new RoomError("NAME_HELD", `"${p.name}" is held in this room by another agent key; only that key can use it. Pick another name.`);
         }));

@@ -51,7 +51,7 @@ export function claimKey(
   // token. Whoever answers awaits room.flush() (or `stored`) first.
   const stored = hosted.keys.shared.claimed(key, tokenHash, r.participant.name, kind).catch((err: unknown) => {
     hosted.keys.unrecordJoin(key, tokenHash);
-    hosted.room.participants.leave(r.participant);
+    hosted.room.leave(r.participant); // (its "joined" line may be out already: the room hears it left)
     throw err;
   });
   hosted.room.track(stored);
