@@ -82,5 +82,15 @@ describeRedis("removals shared by every instance", () => {
     }
     expect((await c!.api("/join", { method: "POST", json: { name: "back-bo" } })).status).toBe(201);
   });
-});
 
+  it("a kick through an instance that never met the participant (its room was full there) still ends its token everywhere", async () => {
+    const [a, b] = await fleet.start(2, { maxMembers: 2 });
+    const host = { authorization: `Bearer ${a!.hostToken}` };
+    for (const name of ["pw-one", "pw-two"]) expect((await b!.api("/messages", { method: "POST", json: { agent: name, text: "here" } })).status).toBe(201);
+    const token = (await jsonOf(await a!.api("/join", { method: "POST", json: { name: "far-fay" } }))).body.token as string;
+    expect((await b!.api("/host/kick", { method: "POST", headers: host, json: { name: "far-fay" } })).status).toBe(200);
+    await expect.poll(async () => refusal(await a!.api("/messages", { method: "POST", token, json: { text: "hi" } }))).toEqual([403, "REMOVED"]);
+    const [late] = await fleet.more(1);
+    expect(await refusal(await late!.api("/messages", { method: "POST", token, json: { text: "hi" } }))).toEqual([403, "REMOVED"]);
+  });
+});

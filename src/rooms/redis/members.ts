@@ -15,6 +15,7 @@ import type { Redis } from "ioredis";
 import type { StoredKey } from "../keys.js";
 import type { SharedParticipant } from "../../room/participant.js";
 import { roomKeys as logKeys } from "./log.js";
+import { foldName } from "../../protocol/names.js";
 import { unavailable } from "./log.js";
 
 export const memberKeys = (prefix: string, roomId: string) => ({
@@ -35,6 +36,15 @@ local t = cjson.decode(raw)
 t.password = ARGV[1]
 if ARGV[2] == '' then redis.call('SET', KEYS[1], cjson.encode(t), 'KEEPTTL') else redis.call('HSET', KEYS[1], ARGV[2], cjson.encode(t)) end
 return 1`;
+
+/** Is this stored participant (room:<id>:tokens' JSON) the folded name? */
+function sameName(json: string, folded: string): boolean {
+  try {
+    return foldName((JSON.parse(json) as SharedParticipant).name) === folded;
+  } catch {
+    return false;
+  }
+}
 
 export const membersChannel = (prefix: string) => `${prefix}members`;
 
@@ -109,8 +119,16 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
       listeners.add(fn);
     },
     /** The host removed `name`: barred, its tokens refused with REMOVED, on every instance. */
-    async remove(roomId: string, name: string, folded: string, tokens: string[]) {
+    async remove(roomId: string, name: string, folded: string, known: string[]) {
       const k = memberKeys(o.prefix, roomId);
+      // Tokens of that name issued through other instances that this one never met: found in the room's tokens.
+      let all: Record<string, string>;
+      try {
+        all = await cmd.hgetall(logKeys(o.prefix, roomId).tokens);
+      } catch {
+        throw unavailable();
+      }
+      const tokens = [...new Set([...known, ...Object.entries(all).filter(([, j]) => sameName(j, folded)).map(([h]) => h)])];
       const m = cmd.multi().hset(k.barred, folded, name).pexpire(k.barred, o.ttlMs);
       for (const t of tokens) m.hset(k.revoked, t, name).hdel(logKeys(o.prefix, roomId).tokens, t);
       if (tokens.length) m.pexpire(k.revoked, o.ttlMs);
