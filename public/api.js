@@ -26,7 +26,7 @@ export function roomBase(pathname) {
 
 /**
  * Make the page's API caller. `auth()` returns the credential to send by default (the participant token).
- * Throws ApiError (the server said no) or NetError (no answer); an aborted call rethrows the AbortError.
+ * Throws ApiError (the server said no) or NetError (no answer, or a proxy's own 5xx); an aborted call rethrows the AbortError.
  */
 export function createApi({ base = "/", auth = () => null } = {}) {
   return async function api(path, { method = "GET", body, token = auth(), signal, as = "json" } = {}) {
@@ -50,6 +50,10 @@ export function createApi({ base = "/", auth = () => null } = {}) {
     if (!res.ok) {
       let err = null;
       try { err = (await res.json()).error; } catch { /* not JSON (a proxy's error page) */ }
+      // A balancer's or tunnel's own 5xx page (no room error in it: e.g. nginx's 502 when the instance behind it died
+      // with the request in hand) says nothing about the room: like no answer, the request may or may not have
+      // arrived (a send is looked up before it goes again).
+      if (!err?.code && res.status >= 500) throw new NetError(`The room did not answer (${res.status} from the way in).`);
       throw new ApiError(res.status, err?.code ?? "HTTP_" + res.status, err?.message ?? `The room answered ${res.status}.`, err ?? {});
     }
     if (as === "text") return res.text();
