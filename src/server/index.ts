@@ -111,7 +111,7 @@ export async function startRoomServer(partial: Partial<ServerOptions> & { passwo
   const o: ServerOptions = { ...defaultServerOptions, ...partial };
   const log = o.log ?? (() => {});
   // Loaded only with --redis: the in-memory server never loads the Redis client.
-  const store = o.redis ? await (await import("./store.js")).attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log, o.redisPrefix, { presenceMs: o.redisPresenceMs }) : undefined;
+  const store = o.redis ? await (await import("./store.js")).attachStore(o.redis, { id: newRoomId(), password: o.password, hostToken: o.hostToken ?? newHostToken() }, log, o.redisPrefix, { presenceMs: o.redisPresenceMs, onDefaultPassword: o.onPasswordChange }) : undefined;
   const shared = store?.identity;
   // Signature checks in worker threads (started on the first signed message); 0 threads: inline, as before.
   const pool = createVerifyPool(o.verifyThreads ?? defaultVerifyThreads(), log);

@@ -13,6 +13,8 @@ export interface StoreOptions {
   /** How often each instance tells the others who is online through it; an entry stops counting after 3 times that
    * (an instance that died). @default AGENT_CHAT_PRESENCE_MS, else 5000 */
   presenceMs?: number;
+  /** The host rotated the default room's password through another instance (serve saves it for this machine). */
+  onDefaultPassword?: (password: string) => void;
 }
 
 export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "password"> & { password?: string }, log: (line: string) => void, prefix?: string, so: StoreOptions = {}) {
@@ -141,7 +143,10 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         else if (e.type === "joined") h.room.participants.adopt(e.token, e.p);
         else if (e.type === "gone") h.room.participants.endToken(e.token);
         else if (e.type === "sender") h.room.participants.announcedElsewhere(e.folded);
-        else if (e.type === "password" && !h.keysOnly) h.setPassword(e.password);
+        else if (e.type === "password" && !h.keysOnly) {
+          h.setPassword(e.password);
+          if (h.isDefault) so.onDefaultPassword?.(e.password);
+        }
       });
       // The host closed a room on another instance: it ends here too (streams get their "closed" signal).
       store.onRemoteClose((id) => {

@@ -9,7 +9,10 @@ describeRedis("password rotation shared by every instance", () => {
   const fleet = useFleet();
 
   it("rotated on A: the old password is refused on B and C at once, the new one works there", async () => {
-    const [a, b, c] = await fleet.start(3);
+    const saved: string[] = [];
+    const [a] = await fleet.start(1);
+    // B is a `serve` that saves the password for its machine's join/invite (src/host: onPasswordChange).
+    const [b, c] = await Promise.all([fleet.more(1, { onPasswordChange: (p) => void saved.push(p) }), fleet.more(1)]).then((x) => x.flat());
     const old = a!.password;
     for (const i of [a!, b!, c!]) expect((await i.api("/messages")).status).toBe(200);
     const host = { authorization: `Bearer ${a!.hostToken}` };
@@ -17,6 +20,7 @@ describeRedis("password rotation shared by every instance", () => {
     expect(r.status).toBe(200);
     const fresh = r.body.password as string;
     expect(fresh).not.toBe(old);
+    await expect.poll(() => saved).toEqual([fresh]);
     for (const i of [b!, c!, a!]) {
       expect(await refusal(await i.api("/messages", { headers: { "x-room-password": old } }))).toEqual([401, "UNAUTHORIZED"]);
       expect((await i.api("/messages", { headers: { "x-room-password": fresh } })).status).toBe(200);
