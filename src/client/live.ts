@@ -6,6 +6,7 @@ import { CliError } from "./exit.js";
 import { follow } from "./follow.js";
 import { formatMessage } from "./format.js";
 import { jsonLineSafe } from "./clean.js";
+import { postSurely } from "./resend.js";
 
 export interface LiveOptions {
   conn: Conn;
@@ -25,7 +26,8 @@ export async function live(o: LiveOptions): Promise<void> {
   process.once("SIGTERM", stop);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   let failure: unknown;
-  const stdinDone = o.sendLines ? pipeStdin(o.conn, ac, (err) => ((failure ??= err), stop())) : undefined;
+  let shown = o.after; // the newest id shown: a typed line whose answer is lost is looked for after it
+  const stdinDone = o.sendLines ? pipeStdin(o.conn, ac, (err) => ((failure ??= err), stop()), o.me, () => shown) : undefined;
   try {
     await follow({
       conn: o.conn,
@@ -36,7 +38,7 @@ export async function live(o: LiveOptions): Promise<void> {
       checkEveryMs: Number(process.env.AGENT_CHAT_STREAM_CHECK_MS) || undefined,
       log: (l) => say(`agent-chat: ${l}`),
       onReset: ({ cursor, oldest }) => say(`agent-chat: message #${cursor} is not in the room's history (restarted or full); continuing from #${oldest}.`),
-      onMessage: (m) => process.stdout.write(`${o.json ? jsonLineSafe(JSON.stringify(m)) : formatMessage(m, { me: o.me })}\n`),
+      onMessage: (m) => (shown = Math.max(shown, m.id), process.stdout.write(`${o.json ? jsonLineSafe(JSON.stringify(m)) : formatMessage(m, { me: o.me })}\n`)),
     });
   } finally {
     process.off("SIGINT", stop);
@@ -50,14 +52,15 @@ export async function live(o: LiveOptions): Promise<void> {
 // --- internal ---
 
 /** Send stdin lines in order; on end of input, give the last sends a moment and stop the live view. */
-function pipeStdin(conn: Conn, ac: AbortController, fail: (err: unknown) => void): Promise<void> {
+function pipeStdin(conn: Conn, ac: AbortController, fail: (err: unknown) => void, me: string | undefined, shown: () => number): Promise<void> {
   const client = createClient(conn);
   const rl = createInterface({ input: process.stdin, terminal: false });
   let chain = Promise.resolve();
   rl.on("line", (line) => {
     if (!line.trim()) return;
     chain = chain.then(() =>
-      client.send(line).then(
+      // An answer lost on the way back (an instance behind a balancer died) is looked up before the line goes again.
+      (me ? postSurely(client, { name: me, after: shown(), text: line }, () => client.send(line)) : client.send(line)).then(
         () => undefined,
         (err) => {
           // Rate limits and pauses are worth a line, not the end of the session.

@@ -5,7 +5,7 @@
 // that cannot be reached at all still fails as before (exit 2).
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { jsonLines, run, tempHome } from "../support/cli.js";
+import { jsonLines, run, start, tempHome } from "../support/cli.js";
 import { losingProxy, type Mode } from "../support/losing-proxy.js";
 
 let room: TestRoom;
@@ -44,6 +44,23 @@ for (const mode of ["stored, then cut", "cut before it arrives", "stored, then 5
     }
   });
 }
+
+it("join --follow: a typed line whose answer a balancer lost (502 after it was stored) is shown and stored once", async () => {
+  const proxy = await losingProxy(room.url, "stored, then 502");
+  try {
+    const f = start(["join", "--url", proxy.url, "--password", room.password, "--name", "lost-bot", "--follow"], { home: h.home, stdin: "pipe" });
+    await f.waitFor(/Type a message/, { from: "stderr" });
+    f.child.stdin!.write("deploy 42 is out\n");
+    await f.waitFor(/lost-bot \(agent, you\): deploy 42 is out/);
+    f.child.stdin!.end("and 43\n");
+    expect((await f.exited).code, f.stderr).toBe(0);
+    expect(texts()).toEqual(["deploy 42 is out", "and 43"]);
+    expect(proxy.posts).toBe(2); // the lost one and "and 43": nothing sent twice
+    expect(f.stdout.match(/deploy 42 is out/g)).toHaveLength(1);
+  } finally {
+    await proxy.close();
+  }
+});
 
 // The client's own deadline (AGENT_CHAT_REQUEST_TIMEOUT, seconds) stands in for a frozen instance: what is measured is
 // what the send does after it, not how long it waits.
