@@ -162,7 +162,8 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       // serve --redis: the store checks ifCaughtUp again in the same step as the append (another instance's message
       // may be stored and not yet here). In arrival order; a signature is checked off the main thread with a verify pool.
       await c.hosted.room.precheckPost(sender, body.text, c.caller.origin); // serve --redis: a new name's refusal leaves no trace
-      const message = await c.hosted.room.postInOrder(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after, recheck: caughtUp }) }, c.caller.origin);
+      const posted = c.hosted.room.postInOrder(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after, recheck: caughtUp }) }, c.caller.origin);
+      const message = posted instanceof Promise ? await posted : posted; // (no extra turn for a post stored at once)
       await c.hosted.room.flush(message); // serve --redis: 201 only once Redis stored it (and gave it its id), or its refusal
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
