@@ -10,7 +10,7 @@ import { findMentions } from "./mentions.js";
 import { createNotices } from "./notices.js";
 import { createParticipants, type JoinAs, type Participant } from "./participants.js";
 import { adoptToken, createLogWriter, tokenHooks, type AppendGuard, type AppendResult, type MessageLog } from "./log.js";
-import { loopPausedText, postGuard, settle } from "./shared.js";
+import { loopPausedText, postGuard, settle, sharedAdmission } from "./shared.js";
 import { createPrivateIndex } from "./visibility.js";
 import { createRoomIdentity, type CheckedSignature, type ProvenKey } from "./identity.js";
 import { createPostQueue, type PostExtra } from "./post-queue.js";
@@ -64,10 +64,9 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
   const share = (p: Promise<unknown> | undefined) => void (p && (shares.add(p), p.catch(() => {}).finally(() => shares.delete(p))));
   /** serve --redis: each post's outcome (stored, or refused by the store's checks), for `flush(msg)`. */
   const outcomes = new WeakMap<Message, Promise<unknown>>();
-  /** serve --redis: origins whose join took its tokens in Redis (admitJoin), once. */
-  const admitted = new WeakSet<Origin>();
   /** Pausing is shared with the other instances (serve --redis). */
   const setPaused = (next: typeof paused, stored?: boolean) => ((paused = next), log?.sharePause?.(next, stored));
+  const admission = sharedAdmission({ log, limits, participants, options, now, paused: () => paused });
 
   function append(fields: Omit<Message, "id" | "timestamp">, signed?: CheckedSignature, guard?: Omit<AppendGuard, "now" | "cost">): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
@@ -253,29 +252,9 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     /** A message's JSON: the stored one when it is the newest (no second JSON.stringify on the POST path). */
     jsonOf: (msg: Message): string => (newest?.msg === msg ? newest.json : JSON.stringify(msg)),
 
-    /** serve --redis: a password-only post under a name this instance does not know yet would write its "joined"
-     * line before the store decides on the post; when the post limits would refuse it, refuse it here first, so that
-     * a name-rotating flood leaves no lines behind (as in memory, where the limits come before any side effect). */
-    async precheckPost(sender: Sender, rawText: unknown, origin: Origin | undefined): Promise<void> {
-      if (!log?.takeTokens || "participant" in sender || participants.find(sender.name)) return;
-      // What post() refuses before the limits is refused first, as post() would.
-      checkText(rawText, options.maxTextBytes);
-      if (paused) throw pausedError(paused, options.loopGuard, false);
-      participants.checkAvailable(sender.name);
-      const plan = limits.postPlan(undefined, origin, foldName(sender.name));
-      const mine = await log.takeTokens(plan.mine, now(), true);
-      const all = mine ? 0 : await log.takeTokens(plan.room, now(), true);
-      if (mine || all) throw postLimitedError(mine || all, mine ? "sender" : "room", options.rateLimit);
-    },
-
-    /** serve --redis: take this join's tokens from the buckets every instance shares (429 when one is empty); the
-     * join with this `origin` then takes none here. Without a shared store it does nothing (join() takes them). */
-    async admitJoin(origin: Origin | undefined): Promise<void> {
-      if (!log?.takeTokens || !origin) return;
-      const wait = await log.takeTokens(limits.joinPlan(origin), now());
-      if (wait) throw joinLimitedError(wait, options.joinLimit);
-      admitted.add(origin);
-    },
+    /** serve --redis: the post limits for a password-only post under a new name, and the join limits (shared.ts). */
+    precheckPost: admission.precheckPost,
+    admitJoin: admission.admitJoin,
 
     /** Register a participant. `as` is a kind (a claim) or {kind, vouched, host}; `origin` feeds the join limits;
      * `proven`: the key a join proof showed (identity.checkJoinProof), without which --require-identity refuses. */
@@ -285,7 +264,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
         const mine = ownToken ? participants.lookupToken(ownToken) : undefined;
         if (!(mine && "participant" in mine && mine.participant.identity)) identity.checkUnproven(!!joinAs.host);
       }
-      const wait = origin && admitted.delete(origin) ? 0 : limits.join(origin);
+      const wait = admission.taken(origin) ? 0 : limits.join(origin);
       if (wait) throw joinLimitedError(wait, options.joinLimit);
       const r = participants.join(name, joinAs, ownToken, proven);
       // serve --redis: the first key under a name holds it on every instance; if another key got there first through

@@ -8,7 +8,10 @@ import { fingerprint, type MessageSignature } from "../protocol/signing.js";
 import type { RoomIdentity } from "./identity.js";
 import type { PostPlan } from "./limits.js";
 import { AppendRefused, type AppendGuard, type AppendResult } from "./log.js";
-import { pausedError, postLimitedError, unreadWaitingError } from "./refusals.js";
+import { checkText, joinLimitedError, pausedError, postLimitedError, unreadWaitingError } from "./refusals.js";
+import type { Origin, RoomLimits } from "./limits.js";
+import type { MessageLog } from "./log.js";
+import type { RoomOptions } from "../protocol/types.js";
 
 export interface RefusalContext {
   loopGuard: number;
@@ -82,5 +85,49 @@ export function postGuard(o: {
     ...(o.caughtUpAfter !== undefined && { caughtUpAfter: o.caughtUpAfter }),
     limits: o.limits,
     ...(s && { nonce: { id: fingerprint(s.key) + s.nonce, sentAt: Date.parse(s.sentAt), windowMs: o.identity.windowMs, max: o.identity.maxNonces } }),
+  };
+}
+
+/**
+ * serve --redis: the limits taken in Redis before the room acts (a join; a password-only post under a new name), for
+ * every instance together. Without a shared store both do nothing (the room's own limits apply in join() and post()).
+ */
+export function sharedAdmission(o: {
+  log: MessageLog | undefined;
+  limits: RoomLimits;
+  participants: { find(name: string): unknown; checkAvailable(name: string): void };
+  options: RoomOptions;
+  now: () => number;
+  paused: () => "host" | "loop" | null;
+}) {
+  /** Origins whose join took its tokens in Redis (admitJoin), once. */
+  const admitted = new WeakSet<Origin>();
+  return {
+    /** A password-only post under a name this instance does not know yet writes its "joined" line before the store
+     * decides on the post: when the post limits would refuse it, refuse it here first, so that a name-rotating flood
+     * leaves no lines behind (as in memory, where the limits come before any side effect). */
+    async precheckPost(sender: { participant: unknown } | { name: string }, rawText: unknown, origin: Origin | undefined): Promise<void> {
+      const log = o.log;
+      if (!log?.takeTokens || "participant" in sender || o.participants.find(sender.name)) return;
+      // What post() refuses before the limits is refused first, as post() would.
+      checkText(rawText, o.options.maxTextBytes);
+      const paused = o.paused();
+      if (paused) throw pausedError(paused, o.options.loopGuard, false);
+      o.participants.checkAvailable(sender.name);
+      const plan = o.limits.postPlan(undefined, origin, foldName(sender.name));
+      const mine = await log.takeTokens(plan.mine, o.now(), true);
+      const all = mine ? 0 : await log.takeTokens(plan.room, o.now(), true);
+      if (mine || all) throw postLimitedError(mine || all, mine ? "sender" : "room", o.options.rateLimit);
+    },
+    /** Take this join's tokens from the buckets every instance shares (429 when one is empty); the join with this
+     * `origin` then takes none in the room (taken()). */
+    async admitJoin(origin: Origin | undefined): Promise<void> {
+      if (!o.log?.takeTokens || !origin) return;
+      const wait = await o.log.takeTokens(o.limits.joinPlan(origin), o.now());
+      if (wait) throw joinLimitedError(wait, o.options.joinLimit);
+      admitted.add(origin);
+    },
+    /** Whether this origin's join tokens were taken in Redis already (once). */
+    taken: (origin: Origin | undefined): boolean => !!origin && admitted.delete(origin),
   };
 }
