@@ -263,4 +263,19 @@ describeRedis("decided on append, shared by every instance", () => {
     await caughtUp([a!], r.body.message.id);
     expect((await facts(late!)).hashes).toEqual((await facts(a!)).hashes);
   });
+
+  // Last in this file: it restarts the suite's Redis (empty: no persistence).
+  it("after Redis came back empty, the re-seeded history carries its chain hashes: a later instance has the same chain", async () => {
+    const { list: [a], prefix } = await instances(1, { history: 5 });
+    for (let k = 0; k < 12; k++) expect((await call(a!, "/messages", { agent: "early", text: `before ${k}` })).status).toBe(201);
+    await redis.restart();
+    // a puts back what it holds before its next append goes through (clients retry the 503s meanwhile).
+    await vi.waitFor(async () => expect((await call(a!, "/messages", { agent: "early", text: "after" })).status).toBe(201), { timeout: 30_000, interval: 100 });
+    const [late] = (await instances(1, { history: 5 }, prefix)).list;
+    await caughtUp([late!], a!.room.history.lastId);
+    expect(late!.room.history.oldestId).toBeGreaterThan(1);
+    const hashes = (s: RoomServer) => s.room.history.all().items.map((j) => JSON.parse(j).hash as string);
+    expect(hashes(late!)).toEqual(hashes(a!));
+    expect(late!.room.identity.hashAt(late!.room.history.oldestId - 1)).toBe(a!.room.identity.hashAt(a!.room.history.oldestId - 1));
+  });
 });

@@ -6,7 +6,8 @@
 //   - each room's id counter, raised to the highest id this instance holds (a Lua max: whichever instance holds
 //     the most wins, and a counter that moved on is never lowered), and its copy of the messages put back in the
 //     stream above what the stream has (with the fields the append script reads), so ids go on from where they
-//     were, readers keep their cursors, and an instance that lags (or starts later) reads the history from Redis;
+//     were, readers keep their cursors, and an instance that lags (or starts later) reads the history from Redis —
+//     with the messages' chain hashes (and the one before the first), so it goes on from the same hash chain;
 //   - the replay cache's floor set to now: the cache itself is gone, so no signature made before can be sent again;
 //   - the default room's id, password and host token (SET NX), the created rooms' records, and — from every
 //     instance, once a room is found re-seeded — the participant tokens it knows (hashed, only where absent) and
@@ -152,7 +153,17 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
       const { hash: _hash, ...m } = JSON.parse(json) as Message;
       args.push(++id, JSON.stringify(m), jsonCost(json), m.kind === "system" ? "" : foldName(m.agent), m.to === undefined ? "" : foldName(m.to));
     }
-    return Number(await cmd.eval(RESEED, 4, keys.seq, keys.log, marker, keys.state, ...args));
+    const done = Number(await cmd.eval(RESEED, 4, keys.seq, keys.log, marker, keys.state, ...args));
+    // The chain hashes too (script.ts, "the hash chain's anchor"), the one before the first message put back
+    // included: an instance that starts later goes on from the same chain (test/redis/append-shared.test.ts).
+    const first = slice.next - slice.items.length + 1;
+    const chain: (string | number)[] = [];
+    for (let k = first - 1; k <= slice.next; k++) {
+      const hash = h.room.identity.hashAt(k);
+      if (hash !== undefined && k > 0) chain.push(k, `${k} ${hash}`);
+    }
+    if (done === 1 && chain.length) await cmd.multi().zadd(keys.chain, ...chain).pexpire(keys.chain, TTL_MS).exec();
+    return done;
   }
 
   /** Participant tokens (hashed, only where absent) and the pause, as this instance knows them. */
