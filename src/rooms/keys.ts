@@ -157,9 +157,12 @@ export function createKeys(o: { max: number; now: () => number }) {
         k = { ...r, tokens: new Set() };
         byId.set(k.keyId, k);
         byHash.set(k.hash, k);
+      } else if (r.used < k.used || !r.session) {
+        // A record read before a join here counted (a refresh racing a join): only its revocation is news. Each join
+        // counts one and moves the session in the same step, so the count tells which record is newer.
+        k.revoked ||= r.revoked;
       } else {
-        // Counts only grow: a record read before a join here must not undo it.
-        Object.assign(k, { ...r, used: Math.max(k.used, r.used), revoked: k.revoked || r.revoked });
+        Object.assign(k, { ...r, revoked: k.revoked || r.revoked });
       }
       if (r.session) (k.tokens.add(r.session), byToken.set(r.session, k));
       const endedSession = was?.session && was.session !== k.session ? was.session : undefined;
