@@ -29,14 +29,17 @@ export function createParticipants(opts: ParticipantOptions) {
   const announced = new Set<string>();
   /** serve --redis: folded names online through other instances (src/rooms/redis/presence.ts). */
   let elsewhere: ReadonlySet<string> = new Set();
+  /** …and names a token holder holds through another instance (seen there within nameHoldMs). */
+  let heldElsewhere: ReadonlySet<string> = new Set();
   const onlineHere = (p: Participant, t = now()) => p.connections > 0 || t - p.lastSeen < opts.presenceGraceMs;
   const online = (p: Participant, t = now()) => onlineHere(p, t) || elsewhere.has(p.key);
   // A name is held while its token holder is around; after a long silence someone else may take it.
-  const held = (p: Participant, t = now()) => !!p.tokenHash && (p.connections > 0 || t - p.lastSeen < opts.nameHoldMs || elsewhere.has(p.key));
+  const heldHere = (p: Participant, t = now()) => !!p.tokenHash && (p.connections > 0 || t - p.lastSeen < opts.nameHoldMs);
+  const held = (p: Participant, t = now()) => heldHere(p, t) || (!!p.tokenHash && heldElsewhere.has(p.key));
   // Gone for good: a password-only sender silent past senderExpireMs, a token holder with nothing open, unseen
   // past participantExpireMs.
   const expired = (p: Participant, t: number) =>
-    p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs) && !elsewhere.has(p.key);
+    p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs) && !elsewhere.has(p.key) && !heldElsewhere.has(p.key);
 
   /** `everywhere`: the token ends on every instance (serve --redis), not only here — a leave, a name taken over;
    * expiry and eviction are each instance's own business (it last saw the participant, others may have since). */
@@ -97,11 +100,14 @@ export function createParticipants(opts: ParticipantOptions) {
     /** Online through this instance (what it tells the others, serve --redis). */
     onlineHere,
     /** serve --redis: who is online through the other instances now (folded names). */
-    setOnlineElsewhere(names: ReadonlySet<string>): boolean {
+    setOnlineElsewhere(names: ReadonlySet<string>, held: ReadonlySet<string> = new Set()): boolean {
       const changed = names.size !== elsewhere.size || [...names].some((n) => !elsewhere.has(n));
       elsewhere = names;
+      heldElsewhere = held;
       return changed;
     },
+    /** Holds its name through this instance (what it tells the others, serve --redis). */
+    heldHere,
     /** serve --redis: a password-only sender whose "joined" line another instance wrote: none here for it. */
     announcedElsewhere(folded: string) {
       announced.add(folded);

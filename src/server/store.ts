@@ -35,8 +35,8 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
       const t = Date.now(); // the wall clock: entries are compared across processes
       for (const h of registry.list()) {
         const ps = h.room.participants;
-        const mine = ps.all().filter((p) => ps.onlineHere(p)).map((p) => ({
-          name: p.name, folded: p.key, kind: p.kind, vouched: p.vouched, host: !!p.host,
+        const mine = ps.all().filter((p) => ps.onlineHere(p) || ps.heldHere(p)).map((p) => ({
+          name: p.name, folded: p.key, kind: p.kind, vouched: p.vouched, host: !!p.host, online: ps.onlineHere(p),
           ...(p.tokenHash && { token: p.tokenHash }), ...(p.identity && { key: p.identity.key }),
         }));
         const others = await store.presence.beat(h.id, mine, t, 3 * presenceMs);
@@ -48,7 +48,8 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
             /* full here (ROOM_FULL): listed where it is online */
           }
         }
-        if (ps.setOnlineElsewhere(new Set(others.map((e) => e.folded)))) h.room.presenceChanged();
+        const online = new Set(others.filter((e) => e.online).map((e) => e.folded));
+        if (ps.setOnlineElsewhere(online, new Set(others.filter((e) => e.token).map((e) => e.folded)))) h.room.presenceChanged();
       }
     } catch {
       /* Redis away: presence elsewhere stays as last read until it is back */

@@ -5,6 +5,7 @@ import { expect, it } from "vitest";
 import { fingerprint } from "../../src/protocol/signing.js";
 import { joinWithKey, newKey } from "../identity/helpers.js";
 import { describeRedis } from "./helpers.js";
+import { openStream } from "../support/room.js";
 import { jsonOf, refusal, useFleet } from "./fleet.js";
 
 describeRedis("names shared by every instance", () => {
@@ -62,5 +63,23 @@ describeRedis("names shared by every instance", () => {
     await expect.poll(async () => (await jsonOf(await b!.api("/messages"))).body.messages.some((m: any) => /ann-a joined/.test(m.text))).toBe(true);
     expect((await b!.api("/messages", { method: "POST", json: { agent: "pw-one", text: "still here" } })).status).toBe(201);
     expect(await refusal(await b!.api("/join", { method: "POST", json: { name: "bo-b" } }))).toEqual([409, "ROOM_FULL"]);
+  });
+
+  it("a token holder quiet on A (offline, but within its name hold) keeps its name on an instance that only read it from Redis", async () => {
+    let skew = 0;
+    const [a] = await fleet.start(1, { redisPresenceMs: 100, now: () => Date.now() + skew });
+    expect((await a!.api("/join", { method: "POST", json: { name: "quiet-quin" } })).status).toBe(201);
+    // A's clock moves 5 minutes on: Quin is past the presence grace (offline) but within the 30-minute name hold.
+    skew = 5 * 60_000;
+    // Bo streams on A (online whatever the clock): once Bo shows online on the late instance, it has read A's word on
+    // both (one entry each, read in one go).
+    const bo = (await jsonOf(await a!.api("/join", { method: "POST", json: { name: "busy-bo" } }))).body.token as string;
+    const stream = await openStream(a!.url + "/messages/stream", { authorization: `Bearer ${bo}` });
+    const [late] = await fleet.more(1, { now: () => Date.now() });
+    const seen = async (name: string) => (await jsonOf(await late!.api("/room"))).body.participants.find((p: any) => p.name === name)?.online;
+    await expect.poll(() => seen("busy-bo")).toBe(true);
+    expect(await seen("quiet-quin")).toBe(false);
+    stream.close();
+    expect(await refusal(await late!.api("/join", { method: "POST", json: { name: "quiet-quin" } }))).toEqual([409, "NAME_TAKEN"]);
   });
 });

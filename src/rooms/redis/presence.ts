@@ -5,7 +5,8 @@
 // /room, `who`, the page's people list, WebSocket presence frames), and the entries of an instance that died stop
 // counting `expiryMs` after its last beat. Expired entries are deleted by whoever reads them.
 //
-//   room:<id>:presence   hash: JSON [instance, folded name] → JSON {until, name, kind, vouched, host, token?, key?}
+//   room:<id>:presence   hash: JSON [instance, folded name] → JSON {until, online, name, kind, vouched, host, token?, key?}
+//                        (online false: a token holder idle there but still holding its name, README "Names")
 import type { Redis } from "ioredis";
 import type { SharedParticipant } from "../../room/participant.js";
 
@@ -16,6 +17,8 @@ export interface PresenceEntry extends SharedParticipant {
   folded: string;
   /** The token's SHA-256, for a token holder (so an instance that does not know the participant can adopt it). */
   token?: string;
+  /** Online through that instance; false: only holding its name there (a token holder seen within the name hold). */
+  online: boolean;
 }
 
 export function createPresence(cmd: Redis, o: { prefix: string; instance: string; ttlMs: number }) {
