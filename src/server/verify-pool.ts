@@ -62,9 +62,9 @@ export interface VerifyPool {
  * `threads` workers, started on first use, unref'd (they never keep the process alive). Checks asked for in one turn
  * of the event loop go out as one message per worker (posting costs the main thread more than a check's bytes). A
  * worker that fails answers its open checks with undefined (the room then verifies them inline) and is replaced on
- * the next check.
+ * the next check. `hooks.started` sees each worker as it starts (the tests end one to show the fallback).
  */
-export function createVerifyPool(requested: number, log: (line: string) => void = () => {}): VerifyPool {
+export function createVerifyPool(requested: number, log: (line: string) => void = () => {}, hooks: { started?: (w: Worker) => void } = {}): VerifyPool {
   const threads = Math.max(0, Math.floor(requested) || 0);
   const slots: (Slot | undefined)[] = new Array(threads).fill(undefined);
   const waiting = new Map<number, { resolve: (ok: boolean | undefined) => void; slot: Slot }>();
@@ -93,7 +93,9 @@ export function createVerifyPool(requested: number, log: (line: string) => void 
     };
     worker.on("error", (e) => fail(`failed (${e.message})`));
     worker.on("exit", (code) => fail(`exited (${code})`));
-    return (slots[i] = slot);
+    slots[i] = slot;
+    hooks.started?.(worker);
+    return slot;
   }
 
   /** The slot with the fewest checks out (started if missing). */

@@ -133,6 +133,27 @@ describe("signature checks in worker threads, stored in arrival order", () => {
     expect(texts(room).map((m) => m.text)).toEqual(["bob first"]);
   });
 
+  it("a verify thread that dies with checks in flight: they are checked on the main thread, a new thread takes over", async () => {
+    const started: import("node:worker_threads").Worker[] = [];
+    // The first thread is ended as soon as it starts, with the first batch of checks on its way to it.
+    const pool = createVerifyPool(1, () => {}, { started: (w) => void (started.push(w) === 1 && w.terminate()) });
+    pools.push(pool);
+    const room = createRoom({ id: "room-4", rateLimit: 0, loopGuard: 0, verifier: pool.verify });
+    const keys = { a: newKey(), b: newKey() };
+    const a = room.join("ann-bot", "agent", undefined, undefined, proven(keys.a)).participant;
+    const b = room.join("bob-bot", "agent", undefined, undefined, proven(keys.b)).participant;
+    const c = room.join("cal", "agent").participant;
+    room.flushNotices();
+    const who = { a: { participant: a }, b: { participant: b }, c: { participant: c } };
+    const first = script("room-4", keys);
+    expect(await runScript(room, first, who)).toEqual(first.map((s) => s.expect));
+    // Later checks go to a new thread, and still come out right.
+    const again = script("room-4", keys);
+    expect(await runScript(room, again, who)).toEqual(again.map((s) => s.expect));
+    expect(started.length).toBe(2);
+    expect(texts(room).map((m) => m.text)).toEqual([...first, ...again].filter((s) => s.expect === "ok").map((s) => s.text));
+  });
+
   it("a closed pool (a verifier that cannot answer) leaves the check to the main thread: same answers", async () => {
     const pool = createVerifyPool(1);
     await pool.close();
