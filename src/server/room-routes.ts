@@ -111,13 +111,13 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       let r: { token: string; participant: Participant };
       // serve --redis: the join limits are taken in Redis first, for all instances at once (admitJoin).
       if (caller.key && caller.keySecret) {
-        await room.admitJoin(caller.origin);
+        if (room.logged) await room.admitJoin(caller.origin);
         r = claimKey(d, hosted, caller.key, body.name, body.kind, caller.origin, proof);
       } else {
         const name = checkName(body.name);
         const kind = kindOf(body.kind);
         d.rooms.checkRoomFor(hosted, name);
-        await room.admitJoin(caller.origin);
+        if (room.logged) await room.admitJoin(caller.origin);
         // "human" is a claim unless the host stands behind it: its own token, or a human link's session.
         r = room.join(name, { kind, vouched: caller.host || !!caller.humanSession, host: caller.host }, caller.token, caller.origin, proof(name));
       }
@@ -161,7 +161,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       if (ifCaughtUp) caughtUp();
       // serve --redis: the store checks ifCaughtUp again in the same step as the append (another instance's message
       // may be stored and not yet here). In arrival order; a signature is checked off the main thread with a verify pool.
-      await c.hosted.room.precheckPost(sender, body.text, c.caller.origin); // serve --redis: a new name's refusal leaves no trace
+      if (c.hosted.room.logged) await c.hosted.room.precheckPost(sender, body.text, c.caller.origin); // serve --redis: a new name's refusal leaves no trace
       const posted = c.hosted.room.postInOrder(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after, recheck: caughtUp }) }, c.caller.origin);
       const message = posted instanceof Promise ? await posted : posted; // (no extra turn for a post stored at once)
       await c.hosted.room.flush(message); // serve --redis: 201 only once Redis stored it (and gave it its id), or its refusal
