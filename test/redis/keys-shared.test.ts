@@ -8,6 +8,8 @@ import { joinWs } from "../ws/helpers.js";
 import { describeRedis } from "./helpers.js";
 import { jsonOf, refusal, useFleet } from "./fleet.js";
 import type { TestRoom } from "../support/room.js";
+import { fingerprint, joinPayload } from "../../src/protocol/signing.js";
+import { newKey, signWith } from "../identity/helpers.js";
 
 const hostOf = (i: TestRoom) => ({ authorization: `Bearer ${i.hostToken}` });
 const mint = async (i: TestRoom, body: Record<string, unknown>, base = "") => {
@@ -106,5 +108,20 @@ describeRedis("invite keys shared by every instance", () => {
     expect((await a!.api(`${base}/messages`, { method: "POST", token: j.body.token, json: { text: "in" } })).status).toBe(201);
     expect((await b!.api(`${base}/messages`, { token: key })).status).toBe(200);
     for (const i of [a!, b!, c!]) expect(await refusal(await i.api(`${base}/messages`, { headers: { "x-room-password": "anything" } }))).toEqual([401, "KEY_REQUIRED"]);
+  });
+
+  it("a key pinned to an agent key's fingerprint on A admits only that agent key on B", async () => {
+    const [a, b] = await fleet.start(2);
+    const kp = newKey();
+    const { key } = await mint(a!, { label: "dana", name: "dana-bot", fingerprint: fingerprint(kp.key) });
+    expect(await refusal(await joinWith(b!, key))).toEqual([403, "BAD_PROOF"]);
+    // The proof is made with the key as the credential (a keys-only caller has no password to ask a challenge with).
+    const proofWith = async (kpx: ReturnType<typeof newKey>) => {
+      const c = (await jsonOf(await b!.api("/challenge", { method: "POST", token: key, json: { name: "dana-bot" } }))).body;
+      return { key: kpx.key, challenge: c.challenge, url: b!.url, sig: signWith(kpx, joinPayload({ room: c.room, url: b!.url, name: "dana-bot", challenge: c.challenge })) };
+    };
+    expect(await refusal(await joinWith(b!, key, { identity: await proofWith(newKey()) }))).toEqual([403, "BAD_PROOF"]);
+    const ok = await jsonOf(await joinWith(b!, key, { identity: await proofWith(kp) }));
+    expect(ok).toMatchObject({ status: 201, body: { participant: { name: "dana-bot", fingerprint: fingerprint(kp.key) } } });
   });
 });
