@@ -9,7 +9,7 @@ import { createHistory } from "./history.js";
 import { findMentions } from "./mentions.js";
 import { createNotices } from "./notices.js";
 import { createParticipants, type JoinAs, type Participant } from "./participants.js";
-import { adoptToken, createLogWriter, tokenHooks, type AppendGuard, type AppendResult, type MessageLog } from "./log.js";
+import { adoptToken, createLogWriter, holdEverywhere, tokenHooks, type AppendGuard, type AppendResult, type MessageLog } from "./log.js";
 import { loopPausedText, postGuard, settle, sharedAdmission } from "./shared.js";
 import { createPrivateIndex } from "./visibility.js";
 import { createRoomIdentity, type CheckedSignature, type ProvenKey } from "./identity.js";
@@ -267,18 +267,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
       const wait = admission.taken(origin) ? 0 : limits.join(origin);
       if (wait) throw joinLimitedError(wait, options.joinLimit);
       const r = participants.join(name, joinAs, ownToken, proven);
-      // serve --redis: the first key under a name holds it on every instance; if another key got there first through
-      // another instance, this join is undone before its token is handed out (routes await flush()).
-      if (r.isNew && proven && log?.claimHold) {
-        const p = r.participant;
-        share(log.claimHold(p.name, p.key, proven.key).then((holder) => {
-          if (holder === undefined) return;
-          participants.leave(p);
-          if (r.isNew) notices.add({ name: p.name, what: "left" }); // (its "joined" line may be out already)
-          participants.learnHold(p.name, holder, true);
-          throw new RoomError("NAME_HELD", `"${p.name}" is held in this room by another agent key; only that key can use it. Pick another name.`);
-        }));
-      }
+      if (r.isNew && proven) share(holdEverywhere(log, participants, r.participant, proven, () => notices.add({ name, what: "left" })));
       // (Whether a "human" is vouched for shows in GET /room and on its messages; the notice keeps its old words.)
       if (r.isNew) notices.add({ name, what: `joined (${joinAs.kind})` });
       return r;

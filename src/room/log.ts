@@ -1,6 +1,8 @@
 // The room's side of a shared message log (serve --redis; the log itself is src/rooms/redis/log.ts). Without a log
 // the room assigns ids and delivers at once (the in-memory mode) and nothing here is used.
+import { RoomError } from "../protocol/errors.js";
 import type { Message } from "../protocol/types.js";
+import type { ProvenKey } from "./identity.js";
 import type { History } from "./history.js";
 import type { BucketSpec, PostPlan } from "./limits.js";
 import { hashToken, type createParticipants, type Participant, type SharedParticipant } from "./participants.js";
@@ -138,4 +140,19 @@ export async function adoptHash(log: MessageLog, participants: ReturnType<typeof
   const shared = await log.findToken(h);
   if (shared && "removed" in shared) participants.revoke(h, shared.removed);
   else if (shared) participants.adopt(h, shared);
+}
+
+/**
+ * serve --redis: the first agent key under a name holds it on every instance. If another key got there first through
+ * another instance, this join is undone before its token is handed out (routes await the room's flush()), and the
+ * room hears it left (its "joined" line may be out already).
+ */
+export function holdEverywhere(log: MessageLog | undefined, participants: ReturnType<typeof createParticipants>, p: Participant, proven: ProvenKey, left: () => void) {
+  return log?.claimHold?.(p.name, p.key, proven.key).then((holder) => {
+    if (holder === undefined) return;
+    participants.leave(p);
+    left();
+    participants.learnHold(p.name, holder, true);
+    throw new RoomError("NAME_HELD", `"${p.name}" is held in this room by another agent key; only that key can use it. Pick another name.`);
+  });
 }

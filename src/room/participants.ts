@@ -8,6 +8,7 @@ import type { ParticipantInfo } from "../protocol/types.js";
 import type { ProvenKey } from "./identity.js";
 import type { JoinAs, Participant, ParticipantOptions, SharedParticipant, TokenLookup } from "./participant.js";
 import { fingerprint, publicKeyObject } from "../protocol/signing.js";
+import { sharedMembership, type MembershipState } from "./elsewhere.js";
 
 export type { JoinAs, Participant, ParticipantOptions, SharedParticipant, TokenLookup } from "./participant.js";
 
@@ -25,21 +26,18 @@ export function createParticipants(opts: ParticipantOptions) {
   /** Names first claimed with a key: held by that key for the room's life, whoever is online. */
   const keyHolds = new Map<string, ProvenKey>();
 
-  /** serve --redis: password-only senders whose "joined" line the room has (folded names); none in memory. */
+  /** serve --redis: who is online or holds a name through other instances, senders announced there (elsewhere.ts). */
+  const presence: MembershipState["presence"] = { online: new Set(), held: new Set() };
   const announced = new Set<string>();
-  /** serve --redis: folded names online through other instances (src/rooms/redis/presence.ts). */
-  let elsewhere: ReadonlySet<string> = new Set();
-  /** …and names a token holder holds through another instance (seen there within nameHoldMs). */
-  let heldElsewhere: ReadonlySet<string> = new Set();
   const onlineHere = (p: Participant, t = now()) => p.connections > 0 || t - p.lastSeen < opts.presenceGraceMs;
-  const online = (p: Participant, t = now()) => onlineHere(p, t) || elsewhere.has(p.key);
+  const online = (p: Participant, t = now()) => onlineHere(p, t) || presence.online.has(p.key);
   // A name is held while its token holder is around; after a long silence someone else may take it.
   const heldHere = (p: Participant, t = now()) => !!p.tokenHash && (p.connections > 0 || t - p.lastSeen < opts.nameHoldMs);
-  const held = (p: Participant, t = now()) => heldHere(p, t) || (!!p.tokenHash && heldElsewhere.has(p.key));
+  const held = (p: Participant, t = now()) => heldHere(p, t) || (!!p.tokenHash && presence.held.has(p.key));
   // Gone for good: a password-only sender silent past senderExpireMs, a token holder with nothing open, unseen
   // past participantExpireMs.
   const expired = (p: Participant, t: number) =>
-    p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs) && !elsewhere.has(p.key) && !heldElsewhere.has(p.key);
+    p.connections === 0 && t - p.lastSeen >= (p.tokenHash ? opts.participantExpireMs : opts.senderExpireMs) && !presence.online.has(p.key) && !presence.held.has(p.key);
 
   /** `everywhere`: the token ends on every instance (serve --redis), not only here — a leave, a name taken over;
    * expiry and eviction are each instance's own business (it last saw the participant, others may have since). */
@@ -99,37 +97,9 @@ export function createParticipants(opts: ParticipantOptions) {
     online,
     /** Online through this instance (what it tells the others, serve --redis). */
     onlineHere,
-    /** serve --redis: who is online through the other instances now (folded names). */
-    setOnlineElsewhere(names: ReadonlySet<string>, held: ReadonlySet<string> = new Set()): boolean {
-      const changed = names.size !== elsewhere.size || [...names].some((n) => !elsewhere.has(n));
-      elsewhere = names;
-      heldElsewhere = held;
-      return changed;
-    },
     /** Holds its name through this instance (what it tells the others, serve --redis). */
     heldHere,
-    /** serve --redis: a password-only sender whose "joined" line another instance wrote: none here for it. */
-    announcedElsewhere(folded: string) {
-      announced.add(folded);
-    },
-    /** serve --redis: what this instance knows that Redis keeps for every instance (put back after Redis lost it). */
-    sharedState() {
-      return {
-        barred: [...barred.entries()],
-        revoked: [...revoked.entries()],
-        holds: [...keyHolds.entries()].map(([folded, k]) => [folded, k.key] as [string, string]),
-        announced: [...announced],
-      };
-    },
-    /** serve --redis: a password-only sender another instance met (online there). */
-    learnSender(name: string, lastSeen = now()): Participant | undefined {
-      const key = foldName(name);
-      if (byKey.has(key) || barred.has(key)) return byKey.get(key);
-      if (byKey.size >= opts.maxParticipants) return undefined; // full here: it is listed where it posts
-      const p: Participant = { name, key, kind: "agent", vouched: false, lastSeen, via: "http", connections: 0 };
-      byKey.set(key, p);
-      return p;
-    },
+    ...sharedMembership({ byKey, byToken, revoked, barred, keyHolds, announced, presence }, forget, opts),
     get size() {
       return byKey.size;
     },
@@ -270,36 +240,9 @@ export function createParticipants(opts: ParticipantOptions) {
       return p;
     },
 
-    /** serve --redis: a name held by an agent key through another instance. */
-    learnHold(name: string, key: string, replace = false, folded = foldName(name)) {
-      if (keyHolds.has(folded) && !replace) return;
-      try {
-        keyHolds.set(folded, { key, fingerprint: fingerprint(key), object: publicKeyObject(key) });
-      } catch {
-        /* not a key: a damaged record; no hold */
-      }
-    },
 
-    /** Is this token hash one of a participant here? */
-    hasToken(tokenHash: string) {
-      return byToken.has(tokenHash);
-    },
 
-    /** serve --redis: a token ended elsewhere (its invite key started a new session there): forgotten here, as a
-     * leave. */
-    endToken(tokenHash: string) {
-      const p = byToken.get(tokenHash);
-      if (p?.tokenHash === tokenHash) forget(p, false);
-      else byToken.delete(tokenHash);
-    },
 
-    /** A token the host removed on another instance (serve --redis): refused here with REMOVED from now on. */
-    revoke(tokenHash: string, name: string) {
-      const p = byToken.get(tokenHash);
-      byToken.delete(tokenHash);
-      if (p && p.tokenHash === tokenHash && byKey.get(p.key) === p) byKey.delete(p.key);
-      revoked.set(tokenHash, name);
-    },
 
     /** The host lets a removed name back in (its old token stays revoked: the holder joins afresh). */
     unban(name: string): string | undefined {
