@@ -118,6 +118,21 @@ describeRedis("decided on append, shared by every instance", () => {
     await join(b!, "j-later");
   });
 
+  // (A token, or a key with a session, authenticates as its participant: such a socket is no join and takes no token.)
+  it("a socket that continues as an invite key's participant takes no join token (as in memory)", async () => {
+    const clock = { t: 1_800_000_000_000 };
+    const { list: [a, b] } = await instances(2, { joinLimit: 2, now: () => clock.t });
+    const host = { authorization: `Bearer ${a!.hostToken}`, "content-type": "application/json" };
+    const minted = (await (await fetch(a!.url + "/keys", { method: "POST", headers: host, body: JSON.stringify({ label: "bot", name: "key-bot" }) })).json()) as { key: string };
+    const first = await joinWs(a!.url, { key: minted.key }); // a join: one token from the address's 2
+    const again = await joinWs(b!.url, { key: minted.key }); // the same participant on another socket: no join
+    expect(again.joined.participant).toEqual({ name: "key-bot", kind: "agent" });
+    first.close();
+    again.close();
+    await vi.waitFor(async () => expect((await call(b!, "/join", { name: "second" })).status).toBe(201), { timeout: 15_000, interval: 50 });
+    expect((await call(a!, "/join", { name: "third" })).status).toBe(429);
+  });
+
   it("failed passwords: the per-address limit holds across instances, and then even the right password waits", async () => {
     const clock = { t: 1_800_000_000_000 };
     const { list: [a, b] } = await instances(2, { authFailPerMinute: 4, now: () => clock.t });
