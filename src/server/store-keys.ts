@@ -25,7 +25,8 @@ export function keySharing(shared: SharedKeys, h: HostedRoom, now: () => number)
     async claimed(k, tokenHash, name, kind) {
       const r = await shared.claim(h.id, k.keyId, tokenHash, name, kind, now());
       if (r.ok) return void applyKey(h, r.record);
-      throw claimRefusal(r.code, k, r.used);
+      if (r.code === "NAME_PINNED") k.name ??= r.name ?? null; // the next join here uses it
+      throw claimRefusal(r.code, k, r.used, r.name);
     },
     revoked: (k) => shared.revoke(h.id, k.keyId),
     async refresh() {

@@ -124,4 +124,21 @@ describeRedis("invite keys shared by every instance", () => {
     const ok = await jsonOf(await joinWith(b!, key, { identity: await proofWith(kp) }));
     expect(ok).toMatchObject({ status: 201, body: { participant: { name: "dana-bot", fingerprint: fingerprint(kp.key) } } });
   });
+
+  it("an unnamed key first used through two instances at once under two names: pinned to one, the other told so", async () => {
+    const [a, b] = await fleet.start(2);
+    for (let round = 0; round < 5; round++) {
+      const { key } = await mint(a!, { label: `unnamed ${round}` });
+      const names = [`first-a-${round}`, `first-b-${round}`];
+      const answers = await Promise.all([joinWith(a!, key, { name: names[0] }), joinWith(b!, key, { name: names[1] })].map(async (r) => jsonOf(await r)));
+      // Never two names for one key: one join wins the name; the other is told the key's name (or, when the winner's
+      // word reached its instance first, joins under that name).
+      const won = answers.filter((x) => x.status === 201);
+      expect(new Set(won.map((x) => x.body.participant.name)).size).toBe(1);
+      for (const x of answers.filter((y) => y.status !== 201)) expect([x.status, x.body.error.code]).toEqual([403, "NAME_MISMATCH"]);
+      const pinned = won[0]!.body.participant.name as string;
+      expect(names).toContain(pinned);
+      for (const i of [a!, b!]) expect(await jsonOf(await joinWith(i, key))).toMatchObject({ status: 201, body: { participant: { name: pinned } } });
+    }
+  });
 });

@@ -24,7 +24,7 @@ export const inviteKeyKeys = (prefix: string, roomId: string) => ({
 
 // KEYS: keys, keyused, keytokens, tokens (the participant tokens of the room, log.ts).
 // ARGV: keyId, new token hash, name, kind, now (ISO), now (ms), channel, payload prefix, lifetime (ms).
-// Refuses (revoked, expired, spent) or counts one join, pins the name and kind at first use, makes the new token the
+// Refuses (revoked, expired, spent, or pinned to another name a moment ago through another instance) or counts one join, pins the name and kind at first use, makes the new token the
 // key's session and ends the previous one (a key holds one session), then publishes the record.
 const CLAIM = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
@@ -34,6 +34,7 @@ if k.revoked then return {'REVOKED'} end
 if k.expiresAt ~= cjson.null and tonumber(ARGV[6]) >= k.expiresAt then return {'KEY_EXPIRED'} end
 local used = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if k.uses ~= cjson.null and used >= k.uses then return {'KEY_USED_UP', tostring(used)} end
+if k.name ~= cjson.null and k.name ~= ARGV[3] then return {'NAME_PINNED', k.name} end
 used = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 if k.name == cjson.null then k.name = ARGV[3] end
 if k.kind == cjson.null then k.kind = ARGV[4] end
@@ -89,12 +90,13 @@ export function createSharedKeys(cmd: Redis, o: { prefix: string; instance: stri
     },
 
     /** A join with the key, counted in Redis: the stored record after it, or the refusal's code. */
-    async claim(roomId: string, keyId: string, tokenHash: string, name: string, kind: string, now: number): Promise<{ ok: true; record: StoredKey } | { ok: false; code: string; used?: number }> {
+    async claim(roomId: string, keyId: string, tokenHash: string, name: string, kind: string, now: number): Promise<{ ok: true; record: StoredKey } | { ok: false; code: string; used?: number; name?: string }> {
       const k = inviteKeyKeys(o.prefix, roomId);
       const r = (await call(
         cmd.eval(CLAIM, 4, k.keys, k.keyused, k.keytokens, logKeys(o.prefix, roomId).tokens, keyId, tokenHash, name, kind, new Date(now).toISOString(), now, channel, head(roomId), o.ttlMs),
       )) as string[];
       if (r[0] === "OK") return { ok: true, record: parse(r[1]!, r[2]) };
+      if (r[0] === "NAME_PINNED") return { ok: false, code: r[0], name: r[1] };
       return { ok: false, code: r[0]!, used: r[1] === undefined ? undefined : Number(r[1]) };
     },
 
@@ -147,7 +149,8 @@ export function createSharedKeys(cmd: Redis, o: { prefix: string; instance: stri
 export type SharedKeys = ReturnType<typeof createSharedKeys>;
 
 /** A refusal from the claim script, as the error one process gives. */
-export function claimRefusal(code: string, key: Pick<InviteKey, "label">, used?: number): RoomError {
+export function claimRefusal(code: string, key: Pick<InviteKey, "label">, used?: number, name?: string): RoomError {
+  if (code === "NAME_PINNED") return new RoomError("NAME_MISMATCH", `This invite key ("${key.label}") was first used as "${name}" a moment ago; it is pinned to that name: join again (without a name, or with "${name}").`);
   if (code === "KEY_USED_UP") return new RoomError("KEY_USED_UP", `This invite key ("${key.label}") was used ${used} time${used === 1 ? "" : "s"}, its limit; ask the host for a new one.`);
   if (code === "KEY_EXPIRED") return new RoomError("KEY_EXPIRED", `This invite key ("${key.label}") has expired; ask the host for a new one.`);
   if (code === "REVOKED") return new RoomError("REVOKED", `The host revoked this invite key ("${key.label}"); it and every session joined with it no longer work.`);
