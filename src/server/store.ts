@@ -25,7 +25,8 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   const learning = new Set<string>(); // rooms being adopted from Redis: not shared back
   const learnt = new Map<string, Promise<unknown>>();
   let registry: Rooms | undefined;
-  const presenceMs = so.presenceMs ?? (Number(process.env.AGENT_CHAT_PRESENCE_MS) || 5_000);
+  // (A bad AGENT_CHAT_PRESENCE_MS falls back to the default; never below 50 ms.)
+  const presenceMs = Math.max(50, so.presenceMs ?? (Number(process.env.AGENT_CHAT_PRESENCE_MS) || 5_000));
   let beating = false;
   /** Say who is online here, learn who is online elsewhere (src/rooms/redis/presence.ts). */
   async function presenceBeat() {
