@@ -1,7 +1,6 @@
 // The in-memory room: ids, bounded history, participants, the loop guard, and the listeners each transport
 // registers. No HTTP and no I/O here: the server's routes call these functions, and the SSE and long-poll hubs
 // are listeners. Time comes from `options.now` (Date.now unless a test injects a clock).
-import { RoomError } from "../protocol/errors.js";
 import { createRoomLimits, type Origin } from "./limits.js";
 import { defaultRoomOptions, type Message, type RoomOptions } from "../protocol/types.js";
 import { foldName } from "../protocol/names.js";
@@ -17,6 +16,7 @@ import { createPostQueue, type PostExtra } from "./post-queue.js";
 import type { SignatureVerifier } from "./verdict.js";
 import { checkText, joinLimitedError, pausedError, postLimitedError } from "./refusals.js";
 import { roomInfo } from "./info.js";
+import { createModeration, recipientOf, type Sender } from "./moderation.js";
 
 export type { Participant } from "./participants.js";
 export { visibleTo } from "./visibility.js";
@@ -27,11 +27,8 @@ export type Listener = (msg: Message, json: string) => void;
 
 export type { MessageLog } from "./log.js";
 
-/** A joined participant (token-bound), or a name from a password-only post (the predecessor's clients): always an
- * agent, whatever the body says. */
-export type Sender = { participant: Participant } | { name: string };
-
 export { MAX_PARTICIPANTS_LISTED } from "./info.js";
+export type { Sender };
 
 /** `verifier`: checks message signatures off the main thread (server/verify-pool.ts); without one, inline. */
 export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifier?: SignatureVerifier } = {}, log?: MessageLog) {
@@ -108,17 +105,8 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
 
   const system = (text: string) => append({ agent: "system", text, kind: "system" });
 
-  /** The recipient of a private message: only token or key holders send one, to a joined (token-holding) name. */
-  function recipient(sender: Sender, to: string): string {
-    if (!("participant" in sender) || !sender.participant.tokenHash) {
-      throw new RoomError("TOKEN_REQUIRED", `Private messages ("to") need a participant token or invite key: join first (POST /join) and post with your token.`);
-    }
-    const p = participants.find(to);
-    if (!p?.tokenHash) throw new RoomError("UNKNOWN_RECIPIENT", `No joined participant "${to}" in this room to send a private message to; GET /room lists who is here.`);
-    return p.name;
-  }
-
   return {
+    ...createModeration({ participants, log, share, system, removalListeners }),
     options,
     startedAt,
     /** serve --redis: a participant token unknown here may have been issued by another instance; learn it first. */
@@ -179,7 +167,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
       const human = "participant" in sender && speaksAsHuman(sender.participant);
       if (!human && paused) throw pausedError(paused, options.loopGuard, "participant" in sender && sender.participant.kind === "human");
       if (!("participant" in sender)) participants.checkAvailable(sender.name);
-      const to = extra.to === undefined ? undefined : recipient(sender, extra.to);
+      const to = extra.to === undefined ? undefined : recipientOf(participants, sender, extra.to);
       // A private message's signature covers the recipient as the room names it (README "Known agents").
       const signature = identity.checkPost("participant" in sender ? sender.participant : undefined, text, extra.signed, extra.replyTo, to, extra.verdict);
       const limitArgs = ["participant" in sender ? sender.participant.key : undefined, origin, "participant" in sender ? undefined : foldName(sender.name)] as const;
@@ -288,35 +276,6 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
       notices.flush();
     },
 
-    remove(name: string): Participant | undefined {
-      const p = participants.remove(name);
-      share(log?.shareRemoval?.(p?.name ?? name, foldName(name), p?.tokenHash ? [p.tokenHash] : []));
-      system(`The host removed ${p?.name ?? name}; the name is barred in this room.`);
-      if (p) for (const l of removalListeners) l(p);
-      return p;
-    },
-
-    /** Let a removed name join again. Returns the name as it was barred, or undefined when it was not barred. */
-    unban(name: string): string | undefined {
-      const was = participants.unban(name);
-      if (was !== undefined) share(log?.shareUnban?.(name, foldName(name)));
-      if (was !== undefined) system(`The host let ${was} back in.`);
-      return was;
-    },
-
-    /** serve --redis: the host removed `name` through another instance (it wrote the system line): bar it here, refuse
-     * its tokens with REMOVED, end its streams and sockets here. */
-    removedElsewhere(name: string, tokens: string[]) {
-      const p = participants.remove(name);
-      for (const h of tokens) participants.revoke(h, name);
-      if (p) for (const l of removalListeners) l(p);
-    },
-
-    /** serve --redis: …and let it back in there. */
-    unbannedElsewhere(name: string) {
-      participants.unban(name);
-    },
-
     pause() {
       if (paused === "host") return;
       setPaused("host");
@@ -333,12 +292,6 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     /** A system message from the server (e.g. a revoked invite key). */
     announce(text: string): Message {
       return system(text);
-    },
-
-    /** The host changed the password: say so, without the password, to everyone already in. */
-    passwordChanged(password?: string) {
-      if (password !== undefined) share(log?.sharePassword?.(password)); // serve --redis: every instance follows
-      system("The host changed the room password. Everyone already in the room carries on as before (tokens and keys are not affected); only new joins need the new password.");
     },
 
     setTitle(t: string) {
