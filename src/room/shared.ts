@@ -4,8 +4,7 @@
 // read exactly as the in-memory room's (same status, code, message and Retry-After).
 import { RoomError } from "../protocol/errors.js";
 import { foldName } from "../protocol/names.js";
-import { fingerprint, type MessageSignature } from "../protocol/signing.js";
-import type { RoomIdentity } from "./identity.js";
+import type { CheckedSignature, RoomIdentity } from "./identity.js";
 import type { PostPlan } from "./limits.js";
 import { AppendRefused, type AppendGuard, type AppendResult } from "./log.js";
 import { checkText, joinLimitedError, pausedError, postLimitedError, unreadWaitingError } from "./refusals.js";
@@ -73,7 +72,7 @@ export function postGuard(o: {
   loopGuard: number;
   caughtUpAfter: number | undefined;
   limits: PostPlan;
-  signature: MessageSignature | undefined;
+  signature: CheckedSignature | undefined;
   identity: Pick<RoomIdentity, "windowMs" | "maxNonces">;
 }): Omit<AppendGuard, "now" | "cost"> {
   const s = o.signature;
@@ -84,7 +83,7 @@ export function postGuard(o: {
     loopGuard: o.loopGuard,
     ...(o.caughtUpAfter !== undefined && { caughtUpAfter: o.caughtUpAfter }),
     limits: o.limits,
-    ...(s && { nonce: { id: fingerprint(s.key) + s.nonce, sentAt: Date.parse(s.sentAt), windowMs: o.identity.windowMs, max: o.identity.maxNonces } }),
+    ...(s && { nonce: { id: s.fingerprint + s.nonce, sentAt: Date.parse(s.sentAt), windowMs: o.identity.windowMs, max: o.identity.maxNonces } }),
   };
 }
 
