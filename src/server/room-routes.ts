@@ -69,14 +69,19 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
   /** The room's own public URL: the server's, plus /r/<id> when addressed under it. */
   const roomUrl = (c: Ctx) => d.inviteUrl() + c.base;
 
-  /** Who posts: the token's (or key's) participant, or a name given with the password (the predecessor's clients). */
-  async function senderOf(c: Ctx, body: Record<string, unknown>): Promise<Sender> {
-    let participant: Participant | undefined = c.caller.participant;
-    if (!participant && c.caller.key) {
+  /** Who posts: the token's (or key's) participant, or a name given with the password (the predecessor's clients).
+   * A promise only for an invite key's first use; the usual post gets its sender with no extra turn. */
+  function senderOf(c: Ctx, body: Record<string, unknown>): Sender | Promise<Sender> {
+    if (!c.caller.participant && c.caller.key) {
       const claimed = claimKey(d, c.hosted, c.caller.key, body.agent, body.kind, c.caller.origin);
-      await claimed.stored; // serve --redis: the join is counted in Redis before anything is posted with it
-      participant = claimed.participant;
+      // serve --redis: the join is counted in Redis before anything is posted with it
+      if (claimed.stored) return claimed.stored.then(() => senderFor(c, body, claimed.participant));
+      return senderFor(c, body, claimed.participant);
     }
+    return senderFor(c, body, c.caller.participant);
+  }
+
+  function senderFor(c: Ctx, body: Record<string, unknown>, participant: Participant | undefined): Sender {
     if (participant) {
       if (body.agent !== undefined && (typeof body.agent !== "string" || foldName(body.agent.trim()) !== participant.key)) {
         throw new RoomError("NAME_MISMATCH", `This credential belongs to "${participant.name}"; leave out "agent" or use that name.`);
@@ -148,7 +153,8 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       if (replyTo !== undefined && !Number.isSafeInteger(replyTo)) throw new RoomError("BAD_FIELD", `"replyTo" must be a message id.`);
       const to = body.to === undefined || body.to === null ? undefined : checkName(body.to, "to");
       const after = intParam(c.query.get("after"), "after");
-      const sender = await senderOf(c, body);
+      const found = senderOf(c, body);
+      const sender = found instanceof Promise ? await found : found;
       const who = "participant" in sender ? sender.participant.name : sender.name;
       const visible = (sl: Slice) => c.hosted.room.privates.filter(sl, who);
       const ifCaughtUp = after !== undefined && ["1", "true"].includes(c.query.get("ifCaughtUp") ?? "");
@@ -164,7 +170,7 @@ export function roomRoutes(d: RouteDeps): RouteDef[] {
       if (c.hosted.room.logged) await c.hosted.room.precheckPost(sender, body.text, c.caller.origin); // serve --redis: a new name's refusal leaves no trace
       const posted = c.hosted.room.postInOrder(sender, body.text, { replyTo, to, signed: signedFields(body), ...(ifCaughtUp && { caughtUpAfter: after, recheck: caughtUp }) }, c.caller.origin);
       const message = posted instanceof Promise ? await posted : posted; // (no extra turn for a post stored at once)
-      await c.hosted.room.flush(message); // serve --redis: 201 only once Redis stored it (and gave it its id), or its refusal
+      if (c.hosted.room.logged) await c.hosted.room.flush(message); // serve --redis: 201 only once Redis stored it (and gave it its id), or its refusal
       // `cursor` to poll from next; with the poster's own cursor (?after=N), also what others wrote before this
       // message that it had not seen — the curl form of `agent-chat send` (no crossed messages).
       c.send(201, `{"ok":true,"message":${c.hosted.room.jsonOf(message)},${unreadBefore(c.hosted.room.history, message.id, after, foldName(who), visible)}}`);
