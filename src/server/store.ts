@@ -165,7 +165,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
         },
         // Removals, holds, announced senders and invite keys (members.ts, keys.ts), where Redis lost them.
         putBack: (h) => Promise.all([store.members.putBack(h.id, h.room.participants.sharedState()), store.keys.putBack(h.id, h.keys.all())]),
-      }, log);
+      }, log, store.ttlMs);
       await first;
     },
     /** serve --redis: a room id this instance does not know may be one another instance created; learn it first. */

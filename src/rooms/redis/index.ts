@@ -107,6 +107,8 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
 
   return {
     client: cmd as Redis,
+    /** How long a key lives without a heartbeat (every key this store writes carries it). */
+    ttlMs,
     /** Removals, unbans and password rotations, shared (members.ts). */
     members,
     /** Invite keys, shared (keys.ts). */

@@ -111,7 +111,9 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
   /** The poster records its message's chain hash, for instances that start after the ones before it are dropped. */
   function recordHash(id: number) {
     const hash = room.identity.hashAt(id);
-    if (hash !== undefined) redis.zadd(keys.chain, id, `${id} ${hash}`).catch(() => {});
+    // With its expiry in the same step: a hash recorded after the room was closed (or the last instance deleted
+    // everything) must not leave a key that nothing renews.
+    if (hash !== undefined) redis.multi().zadd(keys.chain, id, `${id} ${hash}`).pexpire(keys.chain, o.ttlMs).exec().catch(() => {});
   }
 
   function drain() {

@@ -56,9 +56,6 @@ redis.call('PEXPIRE', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[3], '1', 'PX', 60000)
 return 1`;
 
-/** A room's keys live this long unless renewed (the store's default; its heartbeat renews them every 10 s). */
-const TTL_MS = 600_000;
-
 export interface ReseedSource {
   /** Every room this instance serves, the default one included. */
   rooms(): HostedRoom[];
@@ -74,7 +71,8 @@ export interface ReseedSource {
  * `pending()` is a promise appends wait for, so that none takes an id from an emptied counter; otherwise undefined
  * (the hot path pays nothing). While Redis is down appends fail at once (503), as before.
  */
-export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: ReseedSource, log: (line: string) => void) {
+/** `ttlMs`: the store's key lifetime (rooms/redis/index.ts), so keys put back expire like the rest. */
+export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: ReseedSource, log: (line: string) => void, ttlMs: number) {
   let dropped = false;
   let gate: { promise: Promise<void>; open: () => void; fail: (e: unknown) => void } | undefined;
 
@@ -146,7 +144,7 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
     const [[, seq], [, seeded]] = (await cmd.multi().get(keys.seq).exists(marker).exec()) as [[unknown, string | null], [unknown, number]];
     if (Number(seq ?? 0) >= history.lastId) return seeded ? 2 : 0;
     const slice = history.since(Math.max(history.oldestId - 1, history.lastId - cap), cap);
-    const args: (string | number)[] = [TTL_MS, history.lastId, Date.now()];
+    const args: (string | number)[] = [ttlMs, history.lastId, Date.now()];
     let id = slice.next - slice.items.length;
     for (const json of slice.items) {
       // As the append script stores it: without the chain hash (each instance links what it ingests).
@@ -162,7 +160,7 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
       const hash = h.room.identity.hashAt(k);
       if (hash !== undefined && k > 0) chain.push(k, `${k} ${hash}`);
     }
-    if (done === 1 && chain.length) await cmd.multi().zadd(keys.chain, ...chain).pexpire(keys.chain, TTL_MS).exec();
+    if (done === 1 && chain.length) await cmd.multi().zadd(keys.chain, ...chain).pexpire(keys.chain, ttlMs).exec();
     return done;
   }
 
@@ -174,8 +172,8 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
       if (!p.tokenHash) continue;
       m.hsetnx(keys.tokens, p.tokenHash, JSON.stringify({ name: p.name, kind: p.kind, vouched: p.vouched, host: !!p.host, ...(p.identity && { key: p.identity.key }) }));
     }
-    m.pexpire(keys.tokens, TTL_MS);
-    if (h.room.paused) m.set(keys.paused, h.room.paused, "PX", TTL_MS, "NX");
+    m.pexpire(keys.tokens, ttlMs);
+    if (h.room.paused) m.set(keys.paused, h.room.paused, "PX", ttlMs, "NX");
     await m.exec();
   }
 
