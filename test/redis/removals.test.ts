@@ -74,10 +74,10 @@ describeRedis("removals shared by every instance", () => {
     const token = (await jsonOf(await a!.api("/join", { method: "POST", json: { name: "back-bo" } }))).body.token as string;
     expect((await c!.api("/messages", { method: "POST", token, json: { text: "hi from c" } })).status).toBe(201);
     expect((await a!.api("/host/kick", { method: "POST", headers: host, json: { name: "back-bo" } })).status).toBe(200);
-    await vi.waitFor(async () => expect(await refusal(await c!.api("/join", { method: "POST", json: { name: "back-bo" } }))).toEqual([403, "NAME_BARRED"]));
+    await vi.waitFor(async () => expect(await refusal(await c!.api("/join", { method: "POST", json: { name: "back-bo" } }))).toEqual([403, "NAME_BARRED"]), { timeout: 30_000, interval: 50 });
     expect(await jsonOf(await b!.api("/host/unban", { method: "POST", headers: host, json: { name: "back-bo" } }))).toMatchObject({ status: 200, body: { unbanned: "back-bo" } });
     for (const i of [a!, c!]) {
-      await vi.waitFor(async () => expect((await jsonOf(await i.api("/room", { headers: host }))).body.barred).toEqual([]));
+      await vi.waitFor(async () => expect((await jsonOf(await i.api("/room", { headers: host }))).body.barred).toEqual([]), { timeout: 30_000, interval: 50 });
       expect(await refusal(await i.api("/messages", { method: "POST", token, json: { text: "old token" } }))).toEqual([403, "REMOVED"]);
     }
     expect((await c!.api("/join", { method: "POST", json: { name: "back-bo" } })).status).toBe(201);
