@@ -77,7 +77,7 @@ describeBrowser("web UI: a page identity", () => {
     await expect.poll(async () => (await stored(room)).filter((m) => m.agent === "Pat").length).toBe(2);
     for (const m of (await stored(room)).filter((x) => x.agent === "Pat")) {
       expect(m, m.text).toMatchObject({ kind: "human", fingerprint: fp, sig: expect.stringMatching(/^[A-Za-z0-9_-]{86}$/), key: expect.any(String) });
-      expect(m.verified).not.toBe(false);
+      expect(m.verified).toBe(true);
     }
     expect((await stored(room)).find((m) => m.text === "and a signed reply")?.replyTo).toBe((await stored(room)).find((m) => m.text === "an agent in between")?.id);
     // The page shows its own key as everyone else sees it: on its messages and in the people list.
