@@ -5,6 +5,7 @@
 // there), no Ed25519 in WebCrypto, no IndexedDB — the page joins unsigned, as before, and says so.
 import { fingerprint, joinPayload, messagePayload, newNonce, roomName, b64url } from "./signing.js";
 import { addKey, loadKey } from "./keystore.js";
+import { foldName } from "./render.js";
 
 const ALG = { name: "Ed25519" };
 
@@ -16,7 +17,7 @@ export const REASONS = {
 };
 
 /** What names a key in the store: the name folded as the page folds names (render.js foldName). */
-const storeId = (name) => "name:" + roomName(name).normalize("NFKC").toLowerCase();
+const storeId = (name) => "name:" + foldName(roomName(name));
 
 let support = null;
 
