@@ -4,7 +4,7 @@
 import type { Redis } from "ioredis";
 import type { BucketSpec } from "../../room/limits.js";
 import { BUCKETS_SCRIPT } from "./script.js";
-import { unavailable } from "./log.js";
+import { orUnavailable } from "./unavailable.js";
 
 export interface SharedBuckets {
   /** The longest wait in seconds among `specs` (0: each has a token). "take": one token from each, or none when any
@@ -17,11 +17,7 @@ export function sharedBuckets(redis: Redis, keyPrefix: string): SharedBuckets {
   return {
     async run(mode, specs, now) {
       if (!specs.length) return 0;
-      try {
-        return Number(await redis.eval(BUCKETS_SCRIPT, 0, keyPrefix, now, JSON.stringify(specs), mode));
-      } catch {
-        throw unavailable();
-      }
+      return Number(await orUnavailable(redis.eval(BUCKETS_SCRIPT, 0, keyPrefix, now, JSON.stringify(specs), mode)));
     },
   };
 }

@@ -5,7 +5,7 @@
 // and the instance that gets the join takes it out with GETDEL before checking the proof: one use in all.
 import type { Redis } from "ioredis";
 import type { RoomIdentity } from "../../room/identity.js";
-import { unavailable } from "./log.js";
+import { orUnavailable } from "./unavailable.js";
 
 export function sharedChallenges(cmd: Redis, prefix: string) {
   const keyOf = (roomId: string, challenge: string) => `${prefix}room:${roomId}:challenge:${challenge}`;
@@ -14,23 +14,14 @@ export function sharedChallenges(cmd: Redis, prefix: string) {
     async share(roomId: string, identity: RoomIdentity, challenge: string): Promise<void> {
       const issued = identity.takeChallenge(challenge);
       if (!issued) return;
-      try {
-        await cmd.set(keyOf(roomId, challenge), JSON.stringify(issued), "PX", Math.max(1, issued.expires - Date.now()));
-      } catch {
-        throw unavailable();
-      }
+      await orUnavailable(cmd.set(keyOf(roomId, challenge), JSON.stringify(issued), "PX", Math.max(1, issued.expires - Date.now())));
     },
     /** The challenge a join proof names, taken out of Redis (once, whichever instance asks first) into this room's
      * memory, where the proof's check spends it. A proof without one is left to that check to refuse. */
     async take(roomId: string, identity: RoomIdentity, proof: unknown): Promise<void> {
       const challenge = (proof as { challenge?: unknown } | null | undefined)?.challenge;
       if (typeof challenge !== "string" || !/^acc_[\w-]{1,64}$/.test(challenge)) return;
-      let raw: string | null;
-      try {
-        raw = await cmd.getdel(keyOf(roomId, challenge));
-      } catch {
-        throw unavailable();
-      }
+      const raw = await orUnavailable(cmd.getdel(keyOf(roomId, challenge)));
       if (raw) identity.adoptChallenge(challenge, JSON.parse(raw) as { nameKey: string; expires: number });
     },
   };

@@ -14,7 +14,8 @@ import type { Redis } from "ioredis";
 import type { Room } from "../../room/index.js";
 import { connectRedis } from "./connect.js";
 import { deleteBuckets } from "./buckets.js";
-import { channelOf, linkRoom, pausesOf, roomKeys as logKeys, unavailable, type RoomLink } from "./log.js";
+import { channelOf, linkRoom, pausesOf, roomKeys as logKeys, type RoomLink } from "./log.js";
+import { orUnavailable, unavailable } from "./unavailable.js";
 import { createMembers, memberKeys } from "./members.js";
 import { createSharedKeys, inviteKeyKeys } from "./keys.js";
 import { createPresence, presenceKey } from "./presence.js";
@@ -157,12 +158,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     },
     /** A room another instance created (undefined: none, or closed). */
     async findRoom(roomId: string): Promise<SharedRoom | undefined> {
-      let raw: string | null;
-      try {
-        raw = await cmd.hget(META_KEY, roomId);
-      } catch {
-        throw unavailable();
-      }
+      const raw = await orUnavailable(cmd.hget(META_KEY, roomId));
       return raw ? (JSON.parse(raw) as SharedRoom) : undefined;
     },
     onRemoteClose(fn: (roomId: string) => void) {

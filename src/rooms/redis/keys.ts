@@ -12,7 +12,8 @@
 import type { Redis } from "ioredis";
 import { RoomError } from "../../protocol/errors.js";
 import type { InviteKey, StoredKey } from "../keys.js";
-import { roomKeys as logKeys, unavailable } from "./log.js";
+import { roomKeys as logKeys } from "./log.js";
+import { execOrUnavailable, orUnavailable } from "./unavailable.js";
 import { membersChannel } from "./members.js";
 
 export const inviteKeyKeys = (prefix: string, roomId: string) => ({
@@ -69,13 +70,6 @@ function parse(json: string, used: string | number | null | undefined): StoredKe
 export function createSharedKeys(cmd: Redis, o: { prefix: string; instance: string; ttlMs: number }) {
   const channel = membersChannel(o.prefix);
   const head = (roomId: string) => `{"room":${JSON.stringify(roomId)},"from":${JSON.stringify(o.instance)},"event":{"type":"key",`;
-  const call = async <T>(p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch {
-      throw unavailable();
-    }
-  };
 
   return {
     /** A key minted here: stored (its hash, never the secret) and announced. */
@@ -85,14 +79,13 @@ export function createSharedKeys(cmd: Redis, o: { prefix: string; instance: stri
       const m = cmd.multi().hset(k.keys, key.keyId, json).hset(k.keyhash, key.hash, key.keyId);
       for (const x of [k.keys, k.keyhash]) m.pexpire(x, o.ttlMs);
       m.publish(channel, `${head(roomId)}"record":${json},"used":0}}`);
-      const r = await call(m.exec());
-      if (r?.some(([e]) => e)) throw unavailable();
+      await execOrUnavailable(m);
     },
 
     /** A join with the key, counted in Redis: the stored record after it, or the refusal's code. */
     async claim(roomId: string, keyId: string, tokenHash: string, name: string, kind: string, now: number): Promise<{ ok: true; record: StoredKey } | { ok: false; code: string; used?: number; name?: string }> {
       const k = inviteKeyKeys(o.prefix, roomId);
-      const r = (await call(
+      const r = (await orUnavailable(
         cmd.eval(CLAIM, 4, k.keys, k.keyused, k.keytokens, logKeys(o.prefix, roomId).tokens, keyId, tokenHash, name, kind, new Date(now).toISOString(), now, channel, head(roomId), o.ttlMs),
       )) as string[];
       if (r[0] === "OK") return { ok: true, record: parse(r[1]!, r[2]) };
@@ -101,7 +94,7 @@ export function createSharedKeys(cmd: Redis, o: { prefix: string; instance: stri
     },
 
     async revoke(roomId: string, keyId: string) {
-      await call(cmd.eval(REVOKE, 1, inviteKeyKeys(o.prefix, roomId).keys, keyId, channel, head(roomId)));
+      await orUnavailable(cmd.eval(REVOKE, 1, inviteKeyKeys(o.prefix, roomId).keys, keyId, channel, head(roomId)));
     },
 
     /** Redis came back empty (reseed.ts): put back the keys this instance knows, where absent. */
@@ -115,32 +108,32 @@ export function createSharedKeys(cmd: Redis, o: { prefix: string; instance: stri
         for (const t of tokens) m.hsetnx(k.keytokens, t, key.keyId);
       }
       for (const x of Object.values(k)) m.pexpire(x, o.ttlMs);
-      await call(m.exec());
+      await orUnavailable(m.exec());
     },
 
     /** The key whose secret hashes to `hash`, if any instance minted it. */
     async byHash(roomId: string, hash: string): Promise<StoredKey | undefined> {
       const k = inviteKeyKeys(o.prefix, roomId);
-      const keyId = await call(cmd.hget(k.keyhash, hash));
+      const keyId = await orUnavailable(cmd.hget(k.keyhash, hash));
       return keyId ? this.get(roomId, keyId) : undefined;
     },
 
     /** The key a participant token was joined with, if any. */
     async byToken(roomId: string, tokenHash: string): Promise<StoredKey | undefined> {
-      const keyId = await call(cmd.hget(inviteKeyKeys(o.prefix, roomId).keytokens, tokenHash));
+      const keyId = await orUnavailable(cmd.hget(inviteKeyKeys(o.prefix, roomId).keytokens, tokenHash));
       return keyId ? this.get(roomId, keyId) : undefined;
     },
 
     async get(roomId: string, keyId: string): Promise<StoredKey | undefined> {
       const k = inviteKeyKeys(o.prefix, roomId);
-      const [json, used] = await call(Promise.all([cmd.hget(k.keys, keyId), cmd.hget(k.keyused, keyId)]));
+      const [json, used] = await orUnavailable(Promise.all([cmd.hget(k.keys, keyId), cmd.hget(k.keyused, keyId)]));
       return json ? parse(json, used) : undefined;
     },
 
     /** Every key of the room (GET …/keys, an instance meeting the room). */
     async all(roomId: string): Promise<StoredKey[]> {
       const k = inviteKeyKeys(o.prefix, roomId);
-      const [keys, used] = await call(Promise.all([cmd.hgetall(k.keys), cmd.hgetall(k.keyused)]));
+      const [keys, used] = await orUnavailable(Promise.all([cmd.hgetall(k.keys), cmd.hgetall(k.keyused)]));
       return Object.entries(keys).map(([id, json]) => parse(json, used[id]));
     },
   };

@@ -9,13 +9,13 @@
 // when a gap shows (a lost publish, a reconnect). Ids being contiguous, a gap is simply "the next id is not the
 // one expected". Readers (SSE, long-poll, WebSocket, GET /messages) then read the mirror as in the in-memory mode.
 import type { Redis } from "ioredis";
-import { RoomError } from "../../protocol/errors.js";
 import type { Message } from "../../protocol/types.js";
 import type { MessageLog, Room } from "../../room/index.js";
 import { AppendRefused, type AppendGuard, type AppendResult } from "../../room/log.js";
 import type { BucketSpec } from "../../room/limits.js";
 import { APPEND_SCRIPT } from "./script.js";
 import { sharedBuckets } from "./buckets.js";
+import { orUnavailable, unavailable } from "./unavailable.js";
 import type { SharedParticipant } from "../../room/participants.js";
 
 /** Every key and the channel start with the prefix ("agent-chat:"; tests give each server its own). */
@@ -52,8 +52,6 @@ if entries[1] then
   anchor = redis.call('ZRANGEBYSCORE', KEYS[2], before, before, 'LIMIT', 0, 1)[1] or false
 end
 return {entries, anchor}`;
-
-export const unavailable = () => new RoomError("STORE_UNAVAILABLE", "The room's store (Redis) is not answering; retry in a few seconds.", { retryAfter: 2 });
 
 /** How long a post waits for its own message to reach this instance's copy before answering 503. */
 const INGEST_WAIT_MS = 10_000;
@@ -153,13 +151,10 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
 
   return {
     async append(body: string, guard: AppendGuard): Promise<AppendResult> {
-      let reply: [number, string, ...unknown[]];
       const maxBytes = Number.isFinite(room.options.historyBytes) ? room.options.historyBytes : -1;
-      try {
-        reply = (await redis.eval(APPEND_SCRIPT, 6, keys.seq, keys.log, keys.state, keys.paused, keys.nonces, keys.chain, body, o.cap, channel, roomId, o.ttlMs, JSON.stringify(guard), maxBytes, bucketsOf(o.prefix, roomId))) as typeof reply;
-      } catch {
-        throw unavailable();
-      }
+      const reply = (await orUnavailable(
+        redis.eval(APPEND_SCRIPT, 6, keys.seq, keys.log, keys.state, keys.paused, keys.nonces, keys.chain, body, o.cap, channel, roomId, o.ttlMs, JSON.stringify(guard), maxBytes, bucketsOf(o.prefix, roomId)),
+      )) as [number, string, ...unknown[]];
       const id = Number(reply[0]);
       if (!id) throw refusal(reply.slice(1));
       const result: AppendResult = reply[1] ? { id, loop: reply[1] as "paused" | "lifted" } : { id };
@@ -206,12 +201,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
       room.pausedElsewhere(state === "host" || state === "loop" ? state : null);
     },
     async findToken(tokenHash) {
-      let raw: string | null;
-      try {
-        raw = await redis.hget(keys.tokens, tokenHash);
-      } catch {
-        throw unavailable();
-      }
+      const raw = await orUnavailable(redis.hget(keys.tokens, tokenHash));
       return raw ? (JSON.parse(raw) as SharedParticipant) : undefined;
     },
     offer(id, json) {

@@ -16,7 +16,7 @@ import type { StoredKey } from "../keys.js";
 import type { SharedParticipant } from "../../room/participant.js";
 import { roomKeys as logKeys } from "./log.js";
 import { foldName } from "../../protocol/names.js";
-import { unavailable } from "./log.js";
+import { execOrUnavailable, orUnavailable, unavailable } from "./unavailable.js";
 
 export const memberKeys = (prefix: string, roomId: string) => ({
   barred: `${prefix}room:${roomId}:barred`,
@@ -95,24 +95,6 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
   });
   const publish = (roomId: string, event: MemberEvent) => JSON.stringify({ room: roomId, from: o.instance, event });
 
-  async function run2(m: ReturnType<Redis["multi"]>) {
-    try {
-      return (await m.exec()) ?? [];
-    } catch {
-      throw unavailable();
-    }
-  }
-
-  async function run(m: ReturnType<Redis["multi"]>) {
-    try {
-      const r = await m.exec();
-      const failed = r?.find(([err]) => err);
-      if (failed) throw failed[0];
-    } catch {
-      throw unavailable();
-    }
-  }
-
   return {
     channel,
     onEvent(fn: (roomId: string, e: MemberEvent) => void) {
@@ -122,34 +104,25 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
     async remove(roomId: string, name: string, folded: string, known: string[]) {
       const k = memberKeys(o.prefix, roomId);
       // Tokens of that name issued through other instances that this one never met: found in the room's tokens.
-      let all: Record<string, string>;
-      try {
-        all = await cmd.hgetall(logKeys(o.prefix, roomId).tokens);
-      } catch {
-        throw unavailable();
-      }
+      const all = await orUnavailable(cmd.hgetall(logKeys(o.prefix, roomId).tokens));
       const tokens = [...new Set([...known, ...Object.entries(all).filter(([, j]) => sameName(j, folded)).map(([h]) => h)])];
       const m = cmd.multi().hset(k.barred, folded, name).pexpire(k.barred, o.ttlMs);
       for (const t of tokens) m.hset(k.revoked, t, name).hdel(logKeys(o.prefix, roomId).tokens, t);
       if (tokens.length) m.pexpire(k.revoked, o.ttlMs);
       m.publish(channel, publish(roomId, { type: "remove", name, folded, tokens }));
-      await run(m);
+      await execOrUnavailable(m);
     },
     async unban(roomId: string, name: string, folded: string) {
       const k = memberKeys(o.prefix, roomId);
-      await run(cmd.multi().hdel(k.barred, folded).publish(channel, publish(roomId, { type: "unban", name, folded })));
+      await execOrUnavailable(cmd.multi().hdel(k.barred, folded).publish(channel, publish(roomId, { type: "unban", name, folded })));
     },
     /** The host rotated the room's password: stored in the room's record (`where`), and every instance follows. */
     async password(roomId: string, password: string, where: { key: string; field?: string }) {
-      await run(cmd.multi().eval(SET_PASSWORD, 1, where.key, password, where.field ?? "").publish(channel, publish(roomId, { type: "password", password })));
+      await execOrUnavailable(cmd.multi().eval(SET_PASSWORD, 1, where.key, password, where.field ?? "").publish(channel, publish(roomId, { type: "password", password })));
     },
     /** A token unknown here and not among the live ones: removed by the host? (its name) */
     async revokedToken(roomId: string, tokenHash: string): Promise<string | undefined> {
-      try {
-        return (await cmd.hget(memberKeys(o.prefix, roomId).revoked, tokenHash)) ?? undefined;
-      } catch {
-        throw unavailable();
-      }
+      return (await orUnavailable(cmd.hget(memberKeys(o.prefix, roomId).revoked, tokenHash))) ?? undefined;
     },
     /** What an instance meeting the room reads first. */
     async load(roomId: string): Promise<MemberState> {
@@ -176,7 +149,7 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
       for (const [folded, key] of s.holds) m.hsetnx(k.holds, folded, JSON.stringify({ name: folded, folded, key }));
       for (const folded of s.announced) m.hsetnx(k.senders, folded, folded);
       for (const key of Object.values(k)) m.pexpire(key, o.ttlMs);
-      await run(m);
+      await execOrUnavailable(m);
     },
     /** Tell the others about a token issued or ended here (fire and forget: the token itself is in Redis already). */
     announce(roomId: string, event: Extract<MemberEvent, { type: "joined" | "gone" }>) {
@@ -186,7 +159,8 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
      * holder's key when another key got there first. */
     async claimHold(roomId: string, folded: string, name: string, key: string): Promise<string | undefined> {
       const k = memberKeys(o.prefix, roomId).holds;
-      const [[e1, set], [e2, held]] = (await run2(cmd.multi().hsetnx(k, folded, JSON.stringify({ name, key })).hget(k, folded).pexpire(k, o.ttlMs))) as [Error | null, unknown][];
+      // Not execOrUnavailable: a failed PEXPIRE alone (the third reply) does not fail the claim.
+      const [[e1, set], [e2, held]] = ((await orUnavailable(cmd.multi().hsetnx(k, folded, JSON.stringify({ name, key })).hget(k, folded).pexpire(k, o.ttlMs).exec())) ?? []) as [Error | null, unknown][];
       if (e1 || e2) throw unavailable();
       if (set === 1) return undefined;
       const holder = (JSON.parse(String(held)) as { key: string }).key;

@@ -22,7 +22,8 @@ import type { HostedRoom } from "../index.js";
 import { foldName } from "../../protocol/names.js";
 import type { Message } from "../../protocol/types.js";
 import { jsonCost } from "../../room/history.js";
-import { roomKeys, unavailable } from "./log.js";
+import { roomKeys } from "./log.js";
+import { unavailable } from "./unavailable.js";
 
 // KEYS: seq, log, marker, state. ARGV: key lifetime (ms), the highest id held, now (ms), then per message (oldest
 // first) its id, JSON, cost, sender and recipient as the append script writes them (script.ts: fields m, c, f, t).
