@@ -38,7 +38,7 @@ describe("private messages", () => {
     const carolPoll = withBearer(`${b.url}/messages/poll?after=${start.lastId}&timeout=60`, carol);
     const readerPoll = withPassword(`${b.url}/messages/poll?after=${start.lastId}&timeout=60`, b.password!);
     const bobPoll = withBearer(`${b.url}/messages/poll?after=${start.lastId}&timeout=60`, bobKey);
-    await vi.waitFor(() => expect(s.stats().polls).toBe(3), { timeout: 10_000 });
+    await vi.waitFor(() => expect(s.stats().polls).toBe(3), { timeout: 30_000 });
 
     const sent = await post(b, alice, { text: "just for you, bob", to: "BOB" });
     expect(sent.status).toBe(201);

@@ -78,18 +78,27 @@ export async function openStream(url: string, headers: Record<string, string> = 
     get ended() {
       return ended;
     },
-    /** The next event with data, or undefined when the stream ended; rejects after `ms`. */
-    next(ms = 5000): Promise<SseEvent | undefined> {
+    /**
+     * The next event with data, or undefined when the stream ended; rejects after `ms`. The default is a safety net
+     * (a busy machine can hold an event back for seconds); a test that checks "nothing more comes" passes a short one.
+     */
+    next(ms = 30_000): Promise<SseEvent | undefined> {
       const q = queue.shift();
       if (q) return Promise.resolve(q);
       if (ended) return Promise.resolve(undefined);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no SSE event within ${ms} ms`)), ms);
-        waiters.push((e) => (clearTimeout(t), resolve(e)));
+        const waiter = (e: SseEvent | undefined) => (clearTimeout(t), resolve(e));
+        const t = setTimeout(() => {
+          // Give up the place in line: left there, the next event would go to this settled promise and be lost.
+          const i = waiters.indexOf(waiter);
+          if (i !== -1) waiters.splice(i, 1);
+          reject(new Error(`no SSE event within ${ms} ms`));
+        }, ms);
+        waiters.push(waiter);
       });
     },
-    /** The next `n` message events, parsed. */
-    async messages(n: number, ms = 5000) {
+    /** The next `n` message events, parsed (`ms`: for each, a safety net). */
+    async messages(n: number, ms = 30_000) {
       const out: { id: number; agent: string; text: string; kind: string }[] = [];
       while (out.length < n) {
         const e = await this.next(ms);
