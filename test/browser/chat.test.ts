@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, shownTexts, watch, type Agent } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, shownTexts, watch, type Agent } from "./helpers.js";
 
 // The README's pictures are refreshed on purpose (UPDATE_SCREENSHOTS=1), so ordinary runs leave the tree clean.
 const SHOTS = new URL(process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/", import.meta.url);
@@ -24,7 +24,7 @@ describeBrowser("web UI: a phone, a desktop and an agent chatting", () => {
     [browser, room] = await Promise.all([launch(), startTestRoom({ title: "Release planning", maxTextBytes: 4000 })]);
     phoneCtx = await browser.newContext({ ...PHONE, colorScheme: "light" });
     deskCtx = await browser.newContext({ ...DESKTOP, colorScheme: "light", permissions: ["clipboard-read", "clipboard-write"] });
-    for (const c of [phoneCtx, deskCtx]) c.setDefaultTimeout(10_000);
+    for (const c of [phoneCtx, deskCtx]) c.setDefaultTimeout(ACTION_TIMEOUT_MS);
     phone = await phoneCtx.newPage();
     desk = await deskCtx.newPage();
     problems.push(watch(phone), watch(desk));

@@ -4,7 +4,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { DESKTOP, PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent, patientPolls } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, DESKTOP, PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent, patientPolls } from "./helpers.js";
 
 patientPolls();
 
@@ -19,7 +19,7 @@ describeBrowser("web UI: typing like a phone app", () => {
   beforeAll(async () => {
     [browser, room] = await Promise.all([launch(), startTestRoom()]);
     const ctx = await browser.newContext(PHONES[3]); // 390 px, light
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     phone = await ctx.newPage();
     problems.push(watch(phone));
     await joinAs(phone, `${room.url}/#password=${encodeURIComponent(room.password)}`, "Pia");

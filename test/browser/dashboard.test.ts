@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { run, tempHome } from "../support/cli.js";
 import { openStream, startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, joinAs, launch, patientPolls, watch } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, PHONES, describeBrowser, joinAs, launch, patientPolls, watch } from "./helpers.js";
 
 patientPolls();
 
@@ -43,7 +43,7 @@ describeBrowser("host dashboard on a phone", () => {
    */
   async function openDashboard(via: "join" | "panel"): Promise<Page> {
     const ctx = await browser.newContext(PHONE_390);
-    ctx.setDefaultTimeout(15_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     contexts.push(ctx);
     const page = await ctx.newPage();
     problems.push(watch(page));
@@ -232,7 +232,7 @@ describeBrowser("host dashboard on a phone", () => {
 
   it("without a host token it asks for one; a wrong one is refused; a one-time host link code opens it and is spent; 320 px fits", async () => {
     const ctx = await browser.newContext(PHONES[0]); // 320 px, light
-    ctx.setDefaultTimeout(15_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     contexts.push(ctx);
     const page = await ctx.newPage();
     problems.push(watch(page));

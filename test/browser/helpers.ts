@@ -52,6 +52,13 @@ export const PHONES: (BrowserContextOptions & { label: string })[] = [
 ];
 
 /**
+ * How long a Playwright action or locator read (click, fill, waitFor, textContent…) may wait for its element: a safety
+ * net like the config's 30 s, not a measurement. It was 10 s (15 s on the dashboard): two suites and Chromium on two
+ * shared cores can hold a page's answer back longer than that.
+ */
+export const ACTION_TIMEOUT_MS = 30_000;
+
+/**
  * expect.poll() at the config's 30 s (vitest.config.ts), polled every 50 ms. The page suites call this at their top;
  * it once set 15 s, which lowered the config's safety net instead of raising vitest's 1-s default (a service-worker
  * notification missed 15 s once in a full run).
@@ -101,7 +108,7 @@ export function useBrowser() {
     /** A fresh context (closed after the test) with one watched page. */
     async page(opts: BrowserContextOptions = PHONE): Promise<{ ctx: BrowserContext; page: Page }> {
       const ctx = await kit.browser.newContext(opts);
-      ctx.setDefaultTimeout(10_000);
+      ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
       cleanups.push(() => ctx.close());
       const page = await ctx.newPage();
       problems.push(watch(page));

@@ -3,7 +3,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, DESKTOP, PHONE, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
 
 describeBrowser("web UI: the host's controls", () => {
   let browser: Browser;
@@ -17,7 +17,7 @@ describeBrowser("web UI: the host's controls", () => {
     [browser, room] = await Promise.all([launch(), startTestRoom({ loopGuard: 3, title: "Ops" })]);
     const hostCtx = await browser.newContext(DESKTOP);
     const bobCtx = await browser.newContext(PHONE);
-    for (const c of [hostCtx, bobCtx]) c.setDefaultTimeout(10_000);
+    for (const c of [hostCtx, bobCtx]) c.setDefaultTimeout(ACTION_TIMEOUT_MS);
     host = await hostCtx.newPage();
     bob = await bobCtx.newPage();
     problems.push(watch(host), watch(bob));
@@ -47,8 +47,9 @@ describeBrowser("web UI: the host's controls", () => {
     expect(await host.evaluate(() => sessionStorage.getItem("agent-chat:host"))).toBe(room.hostToken);
     await host.locator("#input").fill("Morning, everyone.");
     await host.locator("#input").press("Enter");
-    const info = (await (await room.api("/messages")).json()) as { messages: { agent: string; kind: string; verified: boolean }[] };
-    expect(info.messages.at(-1)).toMatchObject({ agent: "Hana", kind: "human", verified: true });
+    // Enter only starts the page's (signed) post: ask the room until it is there, rather than at once.
+    const lastStored = async () => ((await (await room.api("/messages")).json()) as { messages: { agent: string; text: string; kind: string; verified: boolean }[] }).messages.at(-1);
+    await expect.poll(lastStored).toMatchObject({ agent: "Hana", text: "Morning, everyone.", kind: "human", verified: true });
 
     await joinAs(bob, `${room.url}/#password=${encodeURIComponent(room.password)}`, "Bob");
     expect(await bob.locator("#host-controls").isHidden()).toBe(true);

@@ -3,7 +3,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONE, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, PHONE, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent } from "./helpers.js";
 
 const PLAIN = [
   `<img src=x onerror="window.__pwned='img'">`,
@@ -33,7 +33,7 @@ describeBrowser("web UI: hostile texts are shown as text, nothing runs", () => {
   beforeAll(async () => {
     [browser, room] = await Promise.all([launch(), startTestRoom()]);
     ctx = await browser.newContext(PHONE);
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     page = await ctx.newPage();
     problems = watch(page);
     await joinAs(page, `${room.url}/#password=${encodeURIComponent(room.password)}`, "Vera");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { CHROMIUM, PHONES, describeBrowser, joinAs, launch, patientPolls, watch } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, CHROMIUM, PHONES, describeBrowser, joinAs, launch, patientPolls, watch } from "./helpers.js";
 
 patientPolls();
 
@@ -69,7 +69,7 @@ describeBrowser("web UI: one-time links leave nothing usable in the browser's hi
   it("a person's link joins as a person without the password; opening it again says it was used", async () => {
     const code = await mint("human");
     const ctx = await browser.newContext(PHONES[1]);
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     const page = await ctx.newPage();
     problems.push(watch(page));
     await page.goto(`${room.url}/#code=${code}`);

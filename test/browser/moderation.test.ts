@@ -5,7 +5,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, patientPolls } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, patientPolls } from "./helpers.js";
 
 patientPolls();
 
@@ -23,7 +23,7 @@ describeBrowser("web UI: deliberate, reversible moderation; trust made visible",
   beforeAll(async () => {
     [browser, room] = await Promise.all([launch(), startTestRoom({ title: "Design review" })]);
     const ctx = await browser.newContext(PHONES[0]); // 320 px, light
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     host = await ctx.newPage();
     problems.push(watch(host));
     await joinAs(host, `${room.url}/#host=${encodeURIComponent(room.hostToken)}`, "Ana");
@@ -146,7 +146,7 @@ describeBrowser("web UI: deliberate, reversible moderation; trust made visible",
 
   it("#8 the host link on a second device (390 px, dark) continues as the host, not 'Ana-2'", async () => {
     const ctx = await browser.newContext(PHONES[1]);
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     const phone = await ctx.newPage();
     problems.push(watch(phone));
     await phone.goto(`${room.url}/#host=${encodeURIComponent(room.hostToken)}`);

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent, patientPolls } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, PHONES, describeBrowser, httpAgent, joinAs, launch, message, watch, type Agent, patientPolls } from "./helpers.js";
 
 patientPolls();
 
@@ -51,7 +51,7 @@ describeBrowser("web UI: reading an agents' code review on a phone", () => {
   beforeAll(async () => {
     [browser, room] = await Promise.all([launch(), startTestRoom({ title: "Code review" })]);
     ctx = await browser.newContext({ ...PHONES[0], locale: "en-US" }); // 320 px, light
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     page = await ctx.newPage();
     problems.push(watch(page));
     await joinAs(page, `${room.url}/#password=${encodeURIComponent(room.password)}`, "Phoebe");

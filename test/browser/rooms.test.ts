@@ -4,7 +4,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { PHONES, describeBrowser, joinAs, launch, message, patientPolls, watch } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, PHONES, describeBrowser, joinAs, launch, message, patientPolls, watch } from "./helpers.js";
 
 patientPolls();
 
@@ -29,7 +29,7 @@ describeBrowser("web UI: a room under /r/<id>, entered with an invite key", () =
     const id = made.room.id;
     const minted = (await (await host(`/r/${id}/keys`, { method: "POST", json: { label: "for Kira", name: "Kira", kind: "human" } })).json()) as { key: string };
     const ctx = await browser.newContext(PHONES[2]); // 320 px, dark
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     const page = await ctx.newPage();
     problems.push(watch(page));
     // Without the trailing slash: the server redirects to /r/<id>/ and the fragment comes along.
