@@ -139,6 +139,9 @@ export function loadSuite() {
       })();
 
       await sleep(RUN_MS);
+      // Then on until the traffic the checks below judge has happened: on a busy machine every post is slower, and
+      // 15 s could hold fewer than the 300 accepted posts asserted, or end before the eager sender's burst was spent.
+      await until(() => ({ accepted: accepted.size, refused: refused.length }), (c) => c.accepted > SENDERS * 10 && c.refused > 0, 60_000, "300 accepted posts and a refused one");
       running = false;
       await Promise.all([churn, eager, watch, ...senders, ...visitors]);
       const runMs = Date.now() - t0;
