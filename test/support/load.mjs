@@ -499,6 +499,8 @@ export async function startProbe(baseUrl, password, name = "prober") {
       await sleep(200);
     }
   })();
+  /** How many /health answers and probe deliveries have arrived after `t` (performance.now()) so far. @param {number} t */
+  const answeredSince = (t) => ({ health: result.healthAt.filter((x) => x > t).length, delivered: result.deliveredAt.filter((x) => x > t).length });
   return {
     token,
     /**
@@ -509,12 +511,13 @@ export async function startProbe(baseUrl, password, name = "prober") {
      */
     answeredAfter(t = performance.now(), ms = 30_000, health = 1) {
       return until(
-        () => ({ health: result.healthAt.filter((x) => x > t).length, delivered: result.deliveredAt.filter((x) => x > t).length }),
+        () => answeredSince(t),
         (c) => c.health >= health && c.delivered > 0,
         ms,
         "the probe to be answered",
       );
     },
+    answeredSince,
     /** Stop, wait for the probes still on their way (up to `graceMs`), and report. */
     async stop(graceMs = 30_000) {
       running = false;
