@@ -8,6 +8,7 @@ import { openRedisStore, type DefaultRoomIdentity } from "../rooms/redis/index.j
 import { watchRestarts } from "../rooms/redis/reseed.js";
 import { adoptKey, adoptTokenKey, applyKey, keySharing } from "./store-keys.js";
 import { sharedBuckets } from "../rooms/redis/buckets.js";
+import { authBucketsOf } from "../rooms/redis/expiring-keys.js";
 
 export interface StoreOptions {
   /** How often each instance tells the others who is online through it; an entry stops counting after 3 times that
@@ -65,7 +66,7 @@ export async function attachStore(url: string, mint: Omit<DefaultRoomIdentity, "
   return {
     identity,
     /** The failed-password limits, per address and overall, for every instance together (src/server/auth.ts). */
-    authBuckets: sharedBuckets(store.client, `${store.prefix}auth:`),
+    authBuckets: sharedBuckets(store.client, authBucketsOf(store.prefix)),
     /** The log of the room with this id (appends go to Redis; the link exists once the room is followed). */
     logs: (roomId: string): MessageLog => {
       const l: MessageLog = {

@@ -12,7 +12,8 @@ export interface SharedBuckets {
   run(mode: "take" | "wait" | "each", specs: BucketSpec[], now: number): Promise<number>;
 }
 
-/** Buckets whose keys start with `keyPrefix` (e.g. "agent-chat:room:<id>:rl:", "agent-chat:auth:"). */
+/** Buckets whose keys start with `keyPrefix` (expiring-keys.ts: roomBucketsOf, authBucketsOf; the last instance out
+ * deletes them there). */
 export function sharedBuckets(redis: Redis, keyPrefix: string): SharedBuckets {
   return {
     async run(mode, specs, now) {
@@ -20,17 +21,4 @@ export function sharedBuckets(redis: Redis, keyPrefix: string): SharedBuckets {
       return Number(await orUnavailable(redis.eval(BUCKETS_SCRIPT, 0, keyPrefix, now, JSON.stringify(specs), mode)));
     },
   };
-}
-
-/** The last instance out: every bucket goes too (they would expire within a minute or so by themselves), and so do
- * the other keys that expire by themselves: unspent join challenges (challenges.ts), re-seed markers (reseed.ts). */
-export async function deleteBuckets(redis: Redis, prefix: string): Promise<void> {
-  for (const match of [`${prefix}auth:*`, `${prefix}room:*:rl:*`, `${prefix}room:*:challenge:*`, `${prefix}room:*:reseeded`]) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", 500);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  }
 }

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Room } from "../../room/index.js";
 import { connectRedis } from "./connect.js";
-import { deleteBuckets } from "./buckets.js";
+import { deleteExpiring } from "./expiring-keys.js";
 import { channelOf, linkRoom, pausesOf, roomKeys as logKeys, type RoomLink } from "./log.js";
 import { orUnavailable, unavailable } from "./unavailable.js";
 import { createMembers, memberKeys } from "./members.js";
@@ -177,7 +177,7 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
           const ids = new Set([...links.keys(), ...(await cmd.smembers(ROOMS_KEY))]);
           const rooms = [...ids].flatMap((id) => Object.values(roomKeys(id)));
           await cmd.del(DEFAULT_KEY, INSTANCES_KEY, ROOMS_KEY, META_KEY, ...rooms);
-          await deleteBuckets(cmd, prefix); // rate limits (their keys are not in roomKeys)
+          await deleteExpiring(cmd, prefix); // rate limits, challenges, re-seed markers (not in roomKeys)
         }
       } catch {
         /* Redis is gone: the keys expire by themselves (roomTtlMs) */

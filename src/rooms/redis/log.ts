@@ -15,6 +15,7 @@ import { AppendRefused, type AppendGuard, type AppendResult } from "../../room/l
 import type { BucketSpec } from "../../room/limits.js";
 import { APPEND_SCRIPT } from "./script.js";
 import { sharedBuckets } from "./buckets.js";
+import { roomBucketsOf } from "./expiring-keys.js";
 import { orUnavailable, unavailable } from "./unavailable.js";
 import type { SharedParticipant } from "../../room/participants.js";
 
@@ -37,9 +38,6 @@ export const roomKeys = (prefix: string, roomId: string) => ({
   /** The replay cache: fingerprint + nonce, scored by sentAt. */
   nonces: `${prefix}room:${roomId}:nonces`,
 });
-
-/** Rate-limit buckets (each expires by itself once full again, so they are not in roomKeys). */
-const bucketsOf = (prefix: string, roomId: string) => `${prefix}room:${roomId}:rl:`;
 
 
 // KEYS: log, chain. ARGV: the first entry id wanted. The entries from there, and the chain hash recorded for the
@@ -93,7 +91,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
   const waiters = new Set<{ id: number; done: () => void }>();
   let fetching: Promise<void> | undefined;
   let disposed = false;
-  const joinBuckets = sharedBuckets(redis, bucketsOf(o.prefix, roomId));
+  const joinBuckets = sharedBuckets(redis, roomBucketsOf(o.prefix, roomId));
 
   const last = () => room.history.lastId;
 
@@ -153,7 +151,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
     async append(body: string, guard: AppendGuard): Promise<AppendResult> {
       const maxBytes = Number.isFinite(room.options.historyBytes) ? room.options.historyBytes : -1;
       const reply = (await orUnavailable(
-        redis.eval(APPEND_SCRIPT, 6, keys.seq, keys.log, keys.state, keys.paused, keys.nonces, keys.chain, body, o.cap, channel, roomId, o.ttlMs, JSON.stringify(guard), maxBytes, bucketsOf(o.prefix, roomId)),
+        redis.eval(APPEND_SCRIPT, 6, keys.seq, keys.log, keys.state, keys.paused, keys.nonces, keys.chain, body, o.cap, channel, roomId, o.ttlMs, JSON.stringify(guard), maxBytes, roomBucketsOf(o.prefix, roomId)),
       )) as [number, string, ...unknown[]];
       const id = Number(reply[0]);
       if (!id) throw refusal(reply.slice(1));

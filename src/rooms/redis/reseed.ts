@@ -23,6 +23,7 @@ import { foldName } from "../../protocol/names.js";
 import type { Message } from "../../protocol/types.js";
 import { jsonCost } from "../../room/history.js";
 import { roomKeys } from "./log.js";
+import { reseedMarker } from "./expiring-keys.js";
 import { unavailable } from "./unavailable.js";
 
 // KEYS: seq, log, marker, state. ARGV: key lifetime (ms), the highest id held, now (ms), then per message (oldest
@@ -139,7 +140,7 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
     const history = h.room.history;
     if (!history.lastId) return 0;
     const keys = roomKeys(prefix, h.id);
-    const marker = `${prefix}room:${h.id}:reseeded`;
+    const marker = reseedMarker(prefix, h.id);
     // The usual case (a blip, or a restart with persistence) costs one small round trip; the messages are sent only
     // when the counter is behind (RESEED checks again, atomically).
     const [[, seq], [, seeded]] = (await cmd.multi().get(keys.seq).exists(marker).exec()) as [[unknown, string | null], [unknown, number]];
