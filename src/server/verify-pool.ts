@@ -12,6 +12,11 @@ import type { SignatureVerifier } from "../room/verdict.js";
 // The worker's whole program, run with `eval` so it needs no file of its own beside the built one (the same code then
 // runs from src/ under the tests and from dist/). A batch is [id, key, payload, sig, id, key, …]; the answer is the ids
 // and a byte per id (1 valid, 0 not). Parsed keys are kept (bounded), so a key costs its parsing once per worker.
+// Why the check is a copy of protocol/signing.ts's verifyBytes (and publicKeyObject) and not an import of it: a
+// worker thread loads modules with plain Node, and under the tests this file runs from src/, where signing is a .ts
+// file Node 20 cannot load (ERR_UNKNOWN_FILE_EXTENSION: no type stripping before Node 22) — a worker file of its own
+// would meet the same wall. So keep the two the same: Ed25519 over the payload's UTF-8 bytes, the signature
+// base64url, any throw = not valid (verifyBytes' SIG_RE test is done before a check is sent: `verify` below).
 const WORKER = `
 const { parentPort } = require("node:worker_threads");
 const { createPublicKey, verify } = require("node:crypto");
