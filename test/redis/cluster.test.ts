@@ -113,15 +113,18 @@ describeRedis("three instances, one room", () => {
     const N = 30;
     const instances = [a, b, c];
     const posters = ["p-ann", "p-bob", "p-cy"];
+    let total = 0;
     await Promise.all(
       posters.map(async (agent, k) => {
         for (let i = 0; i < N; i++) {
           const r = await post(instances[(i + k) % 3]!, agent, `${agent} ${i}`);
           expect(r.status).toBe(201);
+          total = Math.max(total, ((await r.json()) as { message: Msg }).message.id);
         }
       }),
     );
-    const total = (await history(a)).length;
+    // The last id the posts were given (ids are 1..n): A's own copy may not have heard of B's and C's last posts yet
+    // (each instance learns the others' from its subscription), so counting A's history at this point could come short.
     const wsMsgs = () => ws.frames.filter((f) => f.type === "message").map((f) => f.message as Msg);
     await vi.waitFor(() => {
       expect(sseMsgs.length).toBeGreaterThanOrEqual(total - before);
@@ -168,7 +171,13 @@ describeRedis("three instances, one room", () => {
     expect(posts).toBe(2 * PER);
     expect(new Set(ids).size).toBe(posts);
     // Every id past the start belongs to a post or to a "joined" line: the log is contiguous, and holds every post.
-    const h = await history(c);
+    // (C learns A's and B's posts from its subscription: read its copy once it has heard of the last one.)
+    const last = Math.max(...ids);
+    const h = await vi.waitFor(async () => {
+      const got = await history(c);
+      expect(got.at(-1)!.id).toBeGreaterThanOrEqual(last);
+      return got;
+    }, 30_000);
     const mine = h.filter((m) => m.id > start);
     expect(mine.map((m) => m.id)).toEqual(Array.from({ length: mine.length }, (_, k) => start + 1 + k));
     expect(mine.filter((m) => m.agent.startsWith("p-race")).map((m) => m.id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));

@@ -43,20 +43,22 @@ describeRedis("presence shared by every instance", () => {
     const { token } = (await join.json()) as { token: string };
     const stream = await openStream(a.url + "/messages/stream", { authorization: `Bearer ${token}` });
     expect(stream.status).toBe(200);
-    await expect.poll(() => onlineOn(b, "streamer-sam"), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => onlineOn(b, "streamer-sam"), { timeout: 30_000 }).toBe(true);
     // B's clock moves 5 minutes on: what B itself saw of Sam (the join) is long past its presence grace (60 s), so Sam
     // is online on B only because A keeps saying so.
     skew = 5 * 60_000;
     expect(b.room.options.presenceGraceMs).toBeLessThan(skew);
-    await expect.poll(() => onlineOn(b, "streamer-sam"), { timeout: 20_000 }).toBe(true);
-    const rooms = (await (await b.api("/rooms", { headers: { authorization: `Bearer ${b.hostToken}` } })).json()) as { rooms: { online: number }[] };
-    expect(rooms.rooms[0]!.online).toBe(1);
+    await expect.poll(() => onlineOn(b, "streamer-sam"), { timeout: 30_000 }).toBe(true);
+    // Polled like the rest: A renews Sam's entry every 200 ms for 600 ms, so a busy machine that stalls A that long
+    // lets it lapse for a beat — a read at that moment would see 0.
+    const onlineInRooms = async () => ((await (await b.api("/rooms", { headers: { authorization: `Bearer ${b.hostToken}` } })).json()) as { rooms: { online: number }[] }).rooms[0]!.online;
+    await expect.poll(onlineInRooms, { timeout: 30_000 }).toBe(1);
 
     await a.stop("SIGKILL");
     stream.close();
     // A's entries stop being renewed: after 3 x 200 ms (and B's next beat) Sam is offline on B, and B's sockets are told.
-    await expect.poll(() => onlineOn(b, "streamer-sam"), { timeout: 20_000 }).toBe(false);
-    await expect.poll(() => ws.frames.some((f) => f.type === "presence" && f.members.some((m: any) => m.name === "streamer-sam" && !m.online)), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => onlineOn(b, "streamer-sam"), { timeout: 30_000 }).toBe(false);
+    await expect.poll(() => ws.frames.some((f) => f.type === "presence" && f.members.some((m: any) => m.name === "streamer-sam" && !m.online)), { timeout: 30_000 }).toBe(true);
     ws.close();
   });
 });
