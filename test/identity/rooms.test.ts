@@ -70,7 +70,7 @@ describe("signed messages over the WebSocket", () => {
     const { WebSocket } = await import("ws");
     const ws = new WebSocket(s.url.replace("http", "ws") + "/ws");
     const frames: any[] = [];
-    const next = (type: string) => expect.poll(() => frames.find((f) => f.type === type && !f.seen), { timeout: 10_000 }).toBeTruthy().then(() => {
+    const next = (type: string) => expect.poll(() => frames.find((f) => f.type === type && !f.seen), { timeout: 30_000 }).toBeTruthy().then(() => {
       const f = frames.find((x) => x.type === type && !x.seen);
       f.seen = true;
       return f;

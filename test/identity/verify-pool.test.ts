@@ -181,7 +181,7 @@ describe("signature checks in worker threads, stored in arrival order", () => {
       ws.on("message", (d) => frames.push(JSON.parse(String(d))));
       await new Promise((r) => ws.once("open", r));
       ws.send(JSON.stringify({ type: "join", token }));
-      await expect.poll(() => frames.some((f) => f.type === "joined"), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => frames.some((f) => f.type === "joined"), { timeout: 30_000 }).toBe(true);
       return { ws, replies: () => frames.filter((f) => f.type === "sent" || f.type === "error") };
     };
     const sa = await socket(ja.token);
@@ -208,7 +208,7 @@ describe("signature checks in worker threads, stored in arrival order", () => {
       sb.ws.send(JSON.stringify(pb[i]!.frame));
     }
     for (const [sock, p] of [[sa, pa], [sb, pb]] as const) {
-      await expect.poll(() => sock.replies().length, { timeout: 20_000 }).toBe(30);
+      await expect.poll(() => sock.replies().length, { timeout: 30_000 }).toBe(30);
       expect(sock.replies().map((f) => f.ref)).toEqual(p.map((_, i) => i));
       expect(sock.replies().map((f) => (f.type === "sent" ? "sent" : f.code))).toEqual(p.map((x) => x.expect));
       sock.ws.close();

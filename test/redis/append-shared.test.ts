@@ -53,7 +53,7 @@ describeRedis("decided on append, shared by every instance", () => {
     return r.body as { token: string; cursor: number };
   };
   /** Wait until every instance has ingested up to `id` (a reader on each sees the same room). */
-  const caughtUp = (list: RoomServer[], id: number) => vi.waitFor(() => list.forEach((s) => expect(s.room.history.lastId).toBeGreaterThanOrEqual(id)), { timeout: 15_000, interval: 20 });
+  const caughtUp = (list: RoomServer[], id: number) => vi.waitFor(() => list.forEach((s) => expect(s.room.history.lastId).toBeGreaterThanOrEqual(id)), { timeout: 30_000, interval: 20 });
 
   it("the per-sender rate limit holds for all instances together: posts split over two meet it at the flag's count", async () => {
     const clock = { t: 1_800_000_000_000 };
@@ -129,7 +129,7 @@ describeRedis("decided on append, shared by every instance", () => {
     expect(again.joined.participant).toEqual({ name: "key-bot", kind: "agent" });
     first.close();
     again.close();
-    await vi.waitFor(async () => expect((await call(b!, "/join", { name: "second" })).status).toBe(201), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect((await call(b!, "/join", { name: "second" })).status).toBe(201), { timeout: 30_000, interval: 50 });
     expect((await call(a!, "/join", { name: "third" })).status).toBe(429);
   });
 
@@ -219,7 +219,7 @@ describeRedis("decided on append, shared by every instance", () => {
       expect([r.status, r.body.error.code]).toEqual([423, "PAUSED"]);
       expect(r.body.error.message).toMatch(/after 4 agent messages in a row/);
     }
-    await vi.waitFor(() => expect([a!.room.paused, b!.room.paused]).toEqual(["loop", "loop"]), { timeout: 15_000, interval: 20 });
+    await vi.waitFor(() => expect([a!.room.paused, b!.room.paused]).toEqual(["loop", "loop"]), { timeout: 30_000, interval: 20 });
     // A vouched human (the host's page) on either instance lets them go on, on both.
     const human = await join(b!, "Hana", "human", a!.hostToken);
     expect((await call(b!, "/messages", { text: "carry on" }, human.token)).status).toBe(201);

@@ -126,7 +126,7 @@ describe("isolation", () => {
       ),
     );
     for (const [i, r] of rooms.entries()) {
-      const got = await streams[i]!.messages(4 + 4 * PER, 20_000); // 4 "joined" system messages, then the posts
+      const got = await streams[i]!.messages(4 + 4 * PER); // 4 "joined" system messages, then the posts
       const posts = got.filter((m) => m.kind !== "system");
       expect(posts.every((m) => m.text.startsWith(`${r.title}:`)), r.title).toBe(true);
       for (const name of ["ann", "bob", "cy", "dee"]) {
