@@ -27,12 +27,14 @@ afterEach(async () => {
 const sseHead = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 
 describe("checkStreaming", () => {
+  // Where the answer is not the timeout, the timeout is a safety net (30 s): checkStreaming returns on the first
+  // bytes, the status or the refusal; 2-3 s were deadlines a busy machine could miss, reported as "buffering".
   it("streams: the opening comment arrives at once (the room sends `: connected`)", async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, sseHead);
       res.write(": connected\n\n");
     });
-    const result = await checkStreaming(url, "p@ss word&x", 3000);
+    const result = await checkStreaming(url, "p@ss word&x", 30_000);
     expect(result.streams).toBe(true);
     expect(result.detail).toMatch(/first bytes in \d+ ms/);
     expect(seen).toEqual(["/messages/stream?password=p%40ss%20word%26x"]);
@@ -62,7 +64,7 @@ describe("checkStreaming", () => {
       res.writeHead(401, { "content-type": "application/json" });
       res.end('{"error":{"code":"UNAUTHORIZED","message":"wrong password"}}');
     });
-    const result = await checkStreaming(url.replace(/\/$/, ""), "wrong", 2000);
+    const result = await checkStreaming(url.replace(/\/$/, ""), "wrong", 30_000);
     expect(result).toEqual({ streams: false, detail: expect.stringContaining("HTTP 401") });
   });
 
@@ -70,7 +72,7 @@ describe("checkStreaming", () => {
     const url = await serve(() => {});
     await new Promise((resolve) => server!.close(resolve));
     server = undefined;
-    const result = await checkStreaming(url, "pw", 2000);
+    const result = await checkStreaming(url, "pw", 30_000);
     expect(result.streams).toBe(false);
     expect(result.detail).toMatch(/could not open the stream through the tunnel \(fetch failed: .*ECONNREFUSED/);
   });

@@ -97,7 +97,7 @@ describe("cloudflared tunnel", () => {
 
   it("waits through a slow start", async () => {
     setup("slow", { FAKE_CF_DELAY_MS: "1500" });
-    const tunnel = await start({ startTimeoutMs: 10_000 });
+    const tunnel = await start({ startTimeoutMs: 30_000 }); // a net: the stand-in's node start-up plus 1.5 s
     expect(tunnel.url).toBe("https://dad-bridges-wizard-contest.trycloudflare.com");
   });
 
