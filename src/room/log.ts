@@ -3,7 +3,7 @@
 import { RoomError } from "../protocol/errors.js";
 import type { Message } from "../protocol/types.js";
 import type { ProvenKey } from "./identity.js";
-import type { History } from "./history.js";
+import { bytesPerChar, type History } from "./history.js";
 import type { BucketSpec, PostPlan } from "./limits.js";
 import { hashToken, type createParticipants, type Participant, type SharedParticipant } from "./participants.js";
 
@@ -94,8 +94,7 @@ export function createLogWriter(log: MessageLog, history: History, now: () => nu
       const json = JSON.stringify(body);
       // The text readers get is '{"id":N,' + the rest, plus ',"hash":"<43>"' on a public message (the chain): the
       // store counts exactly what history.ts counts, so both drop the same oldest message.
-      // eslint-disable-next-line no-control-regex
-      const cost = { perChar: /[^\u0000-\u00ff]/.test(json) ? 2 : 1, chars: json.length + 6 + (msg.to === undefined ? 53 : 0) } as const;
+      const cost = { perChar: bytesPerChar(json), chars: json.length + 6 + (msg.to === undefined ? 53 : 0) } as const;
       const w = log.append(json, { ...guard, now: now(), cost }).then((r) => {
         // The poster is answered with the message as stored and ingested here (its id, and the chain hash).
         const stored = history.since(r.id - 1, 1).items[0];
