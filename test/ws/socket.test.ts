@@ -92,12 +92,15 @@ describe("join", () => {
   });
 
   it("no join within the deadline: JOIN_TIMEOUT, closed with 4408; a socket that joined in time stays", async () => {
-    const room = await start({ wsJoinTimeoutMs: 1500, wsPingMs: 3000 });
+    // The deadline also runs for "quick", from its upgrade to its join frame: 4 s, so a busy machine stalling this
+    // process (server and client both) for a moment does not time it out too (1.5 s could). The first ping comes
+    // after the deadline, so reading it proves "quick" outlived it.
+    const room = await start({ wsJoinTimeoutMs: 4000, wsPingMs: 6000 });
     const joined = track(await joinWs(room.url, { password: room.password, name: "quick" }));
     const idle = track(await openWs(wsUrl(room.url)));
     expect(await idle.next()).toMatchObject({ type: "error", code: "JOIN_TIMEOUT" });
     expect((await idle.closed).code).toBe(4408);
-    // The joined socket outlives the deadline: it gets the first server ping (3 s) and is still open.
+    // The joined socket outlives the deadline: it gets the first server ping (6 s) and is still open.
     await joined.next("ping");
     expect(joined.ws.readyState).toBe(joined.ws.OPEN);
   });
