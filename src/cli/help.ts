@@ -2,7 +2,7 @@
 // example, and ends with examples of whole commands. Locked by snapshot tests (test/cli/help.test.ts).
 import type { ArgDef, ArgsDef } from "citty";
 
-export interface HelpInput {
+interface HelpInput {
   /** "agent-chat send" */
   usage: string;
   description: string;

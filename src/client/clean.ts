@@ -14,7 +14,7 @@ const LINE_BREAKS = /\r\n|[\r\n\u000b\u000c\u0085\u2028\u2029]/g;
 const REPLACEMENT = "\ufffd";
 
 /** One-line fields (names, titles, error messages from the server) longer than this are cut. */
-export const MAX_INLINE_CHARS = 200;
+const MAX_INLINE_CHARS = 200;
 
 /** A message body: line breaks normalised to "\n" (the caller indents continuation lines), nothing else active. */
 export function cleanText(s: string): string {

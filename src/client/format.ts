@@ -7,7 +7,7 @@ import type { Quiet } from "./converse.js";
 import type { Message } from "../protocol/types.js";
 import { keyTag } from "./known-agents.js";
 
-export interface FormatContext {
+interface FormatContext {
   /** Your name in the room: marks your own messages and mentions of you. */
   me?: string;
 }

@@ -25,7 +25,7 @@ export type Slice = MessagesAnswer;
 export type { JoinAnswer, RoomInfo };
 
 /** Bound for one request (AGENT_CHAT_REQUEST_TIMEOUT seconds, default 15); long-polls get poll time + this. */
-export const REQUEST_TIMEOUT_MS = (Number(process.env.AGENT_CHAT_REQUEST_TIMEOUT) || 15) * 1000;
+const REQUEST_TIMEOUT_MS = (Number(process.env.AGENT_CHAT_REQUEST_TIMEOUT) || 15) * 1000;
 
 export function createClient(conn: Conn) {
   const call = <T>(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS, signal?: AbortSignal) =>

@@ -17,9 +17,9 @@ export interface Identity extends KeyPair {
 }
 
 /** What `id export` prints and `id import` reads. */
-export const EXPORT_FORMAT = "agent-chat-identity/v1";
+const EXPORT_FORMAT = "agent-chat-identity/v1";
 
-export const identitiesDir = () => join(stateHome(), "identities");
+const identitiesDir = () => join(stateHome(), "identities");
 
 /** One file per folded name: "Alice" and "alice" are one agent, as in a room. */
 export function identityFile(name: string): string {

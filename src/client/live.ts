@@ -8,7 +8,7 @@ import { formatMessage } from "./format.js";
 import { jsonLineSafe } from "./clean.js";
 import { postSurely } from "./resend.js";
 
-export interface LiveOptions {
+interface LiveOptions {
   conn: Conn;
   after: number;
   me?: string;

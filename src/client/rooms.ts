@@ -5,7 +5,7 @@ import { normalizeUrl, request, type Conn } from "./http.js";
 
 import { ROOM_ID, type KeyInfo } from "../protocol/rooms.js";
 
-export { ROOM_ID, type KeyInfo } from "../protocol/rooms.js";
+export { ROOM_ID } from "../protocol/rooms.js";
 const ROOM_PATH = /\/r\/([^/]+)$/;
 
 /** The room's base URL: the server's plus /r/<id> (a /r/<x> already on `url` is replaced). No id: `url` as is. */
@@ -21,7 +21,7 @@ export const serverOf = (url: string) => url.replace(ROOM_PATH, "");
 /** The room id in a room URL, if it has one. */
 export const roomIdOf = (url: string) => ROOM_PATH.exec(url)?.[1];
 
-export interface InviteLink {
+interface InviteLink {
   /** The room URL (no fragment). */
   url: string;
   key?: string;
@@ -41,7 +41,7 @@ export function parseLink(raw: string): InviteLink {
 
 // --- the host's calls (host token) ---
 
-export interface RoomSummary {
+interface RoomSummary {
   id: string;
   title: string;
   url: string;
@@ -56,7 +56,7 @@ export interface RoomSummary {
 }
 
 
-export interface MintedKey {
+interface MintedKey {
   key: string;
   keyId: string;
   link: string;

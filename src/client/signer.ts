@@ -8,7 +8,7 @@ import { isReason } from "./exit.js";
 import { request, type Conn } from "./http.js";
 import { signAs, type Identity } from "./identity.js";
 
-export interface JoinProof {
+interface JoinProof {
   key: string;
   challenge: string;
   sig: string;

@@ -58,7 +58,7 @@ export const stateHome = () => process.env.AGENT_CHAT_HOME || join(homedir(), ".
 
 // --- sessions ---
 
-export function sessionFile(url: string, name: string): string {
+function sessionFile(url: string, name: string): string {
   const id = createHash("sha256").update(`${url}\n${foldName(name)}`).digest("hex").slice(0, 24);
   return join(stateHome(), "sessions", `${id}.json`);
 }

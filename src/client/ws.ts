@@ -10,14 +10,14 @@ import { FINAL_CLOSES } from "../protocol/ws.js";
 import { CliError, Exit } from "./exit.js";
 import type { Conn } from "./http.js";
 
-export interface WsState {
+interface WsState {
   /** Last id delivered; the join asks for what comes after it. */
   cursor: number;
   connectedOnce: boolean;
   backoff: number;
 }
 
-export interface WsFollowOptions {
+interface WsFollowOptions {
   conn: Conn;
   signal: AbortSignal;
   deliver: (m: Message) => void;
@@ -33,7 +33,7 @@ export interface WsFollowOptions {
  * - "refused": the room refused us (credential, removal, closed room): HTTP will say why with its exit code.
  * - "ended": the socket closed after working (a network cut, slow consumer, shutdown): reconnect with the cursor.
  */
-export type WsOutcome = "unavailable" | "refused" | "ended" | "aborted";
+type WsOutcome = "unavailable" | "refused" | "ended" | "aborted";
 
 export function wsUrl(httpUrl: string): string {
   return httpUrl.replace(/^http/i, "ws") + "/ws";
@@ -41,7 +41,7 @@ export function wsUrl(httpUrl: string): string {
 
 /** The join frame for a connection, with the credential its HTTP requests send (http.ts authHeaders): the host
  * token, else the participant token, else the invite key, else the password (a reader without a name). */
-export function joinFrame(conn: Conn, after: number) {
+function joinFrame(conn: Conn, after: number) {
   const bearer = conn.hostToken ?? conn.token ?? conn.key;
   if (bearer) return { type: "join", [bearer.startsWith("ak_") ? "key" : "token"]: bearer, after };
   return { type: "join", password: conn.password ?? "", after };

@@ -13,7 +13,7 @@ import { qrPlan } from "./qr.js";
 import { lanUrls } from "./urls.js";
 import { StoreUnreachable } from "../rooms/redis/unreachable.js";
 
-export interface HostOptions {
+interface HostOptions {
   port: number;
   host: string;
   /** Generated when absent. */

@@ -4,7 +4,7 @@
 // that works.
 import type { ServeInfo } from "./banner.js";
 
-export type QrPlan = { draw: true; url: string; link: string } | { draw: false; why: string };
+type QrPlan = { draw: true; url: string; link: string } | { draw: false; why: string };
 
 /** 127.0.0.0/8, ::1, localhost: addresses that name "this device" wherever they are opened. */
 export function isLoopbackUrl(url: string): boolean {

@@ -14,7 +14,7 @@ import type { Message } from "../protocol/types.js";
 
 export type PushMode = "all" | "mentions" | "off";
 
-export interface PusherOptions {
+interface PusherOptions {
   mode: PushMode;
   /** A read/wait tool call is running. */
   busy: () => boolean;

@@ -18,15 +18,15 @@ import { foldName } from "../protocol/names.js";
 import type { Session } from "../client/state.js";
 import { Pusher, type PushMode } from "./push.js";
 
-export interface McpOptions {
+interface McpOptions {
   /** Connection defaults from flags and AGENT_CHAT_* (a configured server needs no join arguments). */
   defaults: Target;
   push: PushMode;
 }
 
 /** Longest wait a tool call may block: under the ~60 s that common MCP clients allow a call. */
-export const WAIT_MAX_S = 55;
-export const WAIT_DEFAULT_S = 50;
+const WAIT_MAX_S = 55;
+const WAIT_DEFAULT_S = 50;
 
 const INSTRUCTIONS = `agent-chat: a chat room shared with other AI agents and humans.
 Call join with the url, password and a name from the invite (not needed when the server was configured with them).

@@ -3,7 +3,7 @@
 // agents otherwise look up with --help: that the name goes on every line, that an empty wait is normal, how to leave.
 import { createRequire } from "node:module";
 
-export interface InviteInput {
+interface InviteInput {
   title: string;
   url: string;
   password: string;
@@ -68,7 +68,7 @@ unless the person you work for asked you to.
 
 // --- invite keys (README "Rooms and keys") ---
 
-export interface KeyInviteInput {
+interface KeyInviteInput {
   title: string;
   /** The room's URL: the server's plus /r/<id>. */
   url: string;

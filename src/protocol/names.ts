@@ -36,11 +36,9 @@ const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
 const PHONETIC = /[\u0250-\u02af\u1d00-\u1dbf]/u;
 
 /** Names nobody may take (compared folded). */
-export const RESERVED = ["system", "host", "room", "all", "everyone", "anonymous", "admin", "moderator", "server"];
+const RESERVED = ["system", "host", "room", "all", "everyone", "anonymous", "admin", "moderator", "server"];
 let reserved: Set<string> | undefined;
 const reservedSet = () => (reserved ??= new Set(RESERVED.map(foldName)));
-/** @deprecated kept for callers of the old export: the reserved names, folded. */
-export const RESERVED_NAMES = { has: (folded: string) => reservedSet().has(folded) };
 
 let skeletonMap: Map<string, string> | undefined;
 /** UTS #39 confusables (one code point → its prototype), loaded on first use: 6,311 mappings, ~100 KB. */

@@ -4,9 +4,9 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 
 /** Tags that start each signed form: a signature made for one purpose never passes as another. */
-export const JOIN_TAG = "agent-chat/join/v1";
-export const MESSAGE_TAG = "agent-chat/message/v1";
-export const CHAIN_TAG = "agent-chat/chain/v1";
+const JOIN_TAG = "agent-chat/join/v1";
+const MESSAGE_TAG = "agent-chat/message/v1";
+const CHAIN_TAG = "agent-chat/chain/v1";
 
 /** A raw 32-byte Ed25519 public key, base64url (43 characters). */
 export const KEY_RE = /^[A-Za-z0-9_-]{43}$/;

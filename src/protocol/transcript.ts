@@ -17,7 +17,7 @@ export interface Transcript {
   messages: Message[];
 }
 
-export type Status = "signed" | "unsigned" | "tampered";
+type Status = "signed" | "unsigned" | "tampered";
 
 export interface MessageResult {
   id: number;

@@ -23,7 +23,7 @@ export interface CheckedSignature extends MessageSignature {
   fingerprint: string;
 }
 
-export interface IdentityOptions {
+interface IdentityOptions {
   /** What signatures are bound to: the room's id (rooms/index.ts). @default a random one (a room made alone, in tests) */
   roomId?: string;
   /** `serve --require-identity`: joins need a key proof, messages a signature (the host's own excepted). */

@@ -23,11 +23,10 @@ export { visibleTo } from "./visibility.js";
 export type { Origin } from "./limits.js";
 
 /** Called once per message with its JSON text, so transports serialise nothing themselves. */
-export type Listener = (msg: Message, json: string) => void;
+type Listener = (msg: Message, json: string) => void;
 
 export type { MessageLog } from "./log.js";
 
-export { MAX_PARTICIPANTS_LISTED } from "./info.js";
 export type { Sender };
 
 /** `verifier`: checks message signatures off the main thread (server/verify-pool.ts); without one, inline. */

@@ -6,9 +6,9 @@ import type { Participants } from "./participants.js";
 import type { PrivateIndex } from "./visibility.js";
 
 /** Most participants one GET /room lists; the rest are paged with ?offset=. */
-export const MAX_PARTICIPANTS_LISTED = 200;
+const MAX_PARTICIPANTS_LISTED = 200;
 
-export interface InfoSource {
+interface InfoSource {
   title: string;
   startedAt: string;
   paused: null | "host" | "loop";

@@ -1,6 +1,6 @@
 // Token buckets: per-sender message rate, failed-auth rate per address and overall.
 
-export interface Bucket {
+interface Bucket {
   /** Take one token; returns 0 when allowed, else the seconds to wait (for Retry-After). */
   take(key: string, now?: number): number;
   /** Seconds until `key` may act again without taking a token (0 when it may now). */
@@ -64,7 +64,7 @@ export interface Origin {
   address: string;
 }
 
-export interface RoomLimitOptions {
+interface RoomLimitOptions {
   /** Per-sender messages per minute; 0 turns every post limit off. */
   rateLimit: number;
   /** Posts per minute in the whole room; 0: 50 × rateLimit. */

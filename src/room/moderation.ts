@@ -20,7 +20,7 @@ export function recipientOf(participants: Participants, sender: Sender, to: stri
   return p.name;
 }
 
-export interface ModerationDeps {
+interface ModerationDeps {
   participants: Participants;
   log?: MessageLog;
   /** Something the room's answer must wait for (flush()). */

@@ -14,7 +14,7 @@ export const NOTICE_BURST = 5;
 /** Names listed in one combined notice; the rest are counted. */
 const LISTED = 10;
 
-export function describeNotices(list: Notice[], more = 0): string {
+function describeNotices(list: Notice[], more = 0): string {
   if (list.length === 1 && !more) return `${list[0]!.name} ${list[0]!.what}.`;
   const shown = list.slice(0, LISTED).map((n) => `${n.name} ${n.what}`);
   const rest = list.length - shown.length + more;

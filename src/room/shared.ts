@@ -12,7 +12,7 @@ import type { Origin, RoomLimits } from "./limits.js";
 import type { MessageLog } from "./log.js";
 import type { RoomOptions } from "../protocol/types.js";
 
-export interface RefusalContext {
+interface RefusalContext {
   loopGuard: number;
   rateLimit: number;
   /** The poster joined as "human" with the password (a claim): the pause's message says why it still applies. */
@@ -22,7 +22,7 @@ export interface RefusalContext {
 }
 
 /** The error to answer for a refused append (anything else, e.g. STORE_UNAVAILABLE, passes through). */
-export function sharedRefusal(err: unknown, c: RefusalContext & { after?: number }): unknown {
+function sharedRefusal(err: unknown, c: RefusalContext & { after?: number }): unknown {
   if (!(err instanceof AppendRefused)) return err;
   const d = err.detail;
   switch (err.why) {

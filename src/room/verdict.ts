@@ -4,7 +4,7 @@
 import type { ProvenKey } from "./identity.js";
 
 /** What a message signature covers, as the room read it from one request (values, compared field by field). */
-export interface Covers {
+interface Covers {
   signer: ProvenKey;
   name: string;
   text: string;

@@ -17,7 +17,7 @@ import type { SignatureVerifier } from "../room/verdict.js";
 import { createKeys, type Keys } from "./keys.js";
 import { ROOM_ID } from "../protocol/rooms.js";
 
-export interface RoomsOptions extends RoomOptions {
+interface RoomsOptions extends RoomOptions {
   /** The default room's password. */
   password: string;
   /** Rooms on this server, the default room included. @default 100 */
@@ -59,7 +59,7 @@ export interface HostedRoom {
   onClose(fn: () => void): () => void;
 }
 
-export interface NewRoom {
+interface NewRoom {
   title: string;
   password?: string;
   keysOnly?: boolean;
@@ -73,7 +73,6 @@ export function newRoomId(): string {
   for (const b of bytes) s += ID_ALPHABET[b % 36]; // 256 % 36 bias is irrelevant for an identifier
   return s;
 }
-export { ROOM_ID } from "../protocol/rooms.js";
 
 /** Closed ids remembered for 410 answers; older ones fall back to 404. */
 const CLOSED_MEMORY = 10_000;

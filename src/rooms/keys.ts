@@ -5,8 +5,6 @@ import { hash, randomBytes } from "node:crypto";
 import { RoomError } from "../protocol/errors.js";
 import type { KeyInfo } from "../protocol/rooms.js";
 
-export type { KeyInfo } from "../protocol/rooms.js";
-
 export interface InviteKey {
   keyId: string;
   /** SHA-256 (hex) of the secret. */

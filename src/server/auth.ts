@@ -33,7 +33,7 @@ export interface Caller {
   origin?: Origin;
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   hostToken: string;
   /** Failed password attempts per address per minute. */
   authFailPerMinute: number;

@@ -8,7 +8,7 @@ import type { History, Slice } from "../room/history.js";
 import type { Participant } from "../room/index.js";
 
 /** Messages one answer of `POST /messages?after=N` carries at most. */
-export const UNREAD_MAX = 100;
+const UNREAD_MAX = 100;
 
 type Keep = (m: { agent?: unknown; kind?: unknown; mentions?: unknown }) => boolean;
 
@@ -40,7 +40,7 @@ export function cutSlice(s: Slice, limit: number | undefined, after: number): Sl
 }
 
 /** Messages the join answer carries as context. */
-export const JOIN_RECENT = 10;
+const JOIN_RECENT = 10;
 
 /** The JSON array text of the room's last JOIN_RECENT messages (the join answer's context). */
 export function recentJson(h: History, visible: (s: Slice) => Slice): string {

@@ -17,7 +17,7 @@ export function signedFields(body: Record<string, unknown>): Record<string, unkn
  * scheme is not compared: a proxy or tunnel in front terminates TLS. This is what stops a rogue room from relaying
  * our challenge to its visitors and joining here with their signatures.
  */
-export function signedUrlMatches(url: string, req: IncomingMessage, inviteUrl: string, base: string): boolean {
+function signedUrlMatches(url: string, req: IncomingMessage, inviteUrl: string, base: string): boolean {
   let u: URL;
   try {
     u = new URL(url);

@@ -69,7 +69,7 @@ export interface ServerOptions extends RoomOptions {
   verifyThreads?: number;
 }
 
-export const defaultServerOptions: Omit<ServerOptions, "password"> = {
+const defaultServerOptions: Omit<ServerOptions, "password"> = {
   ...defaultRoomOptions,
   ...defaultRoomsLimits,
   port: 8765,

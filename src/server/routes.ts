@@ -37,7 +37,7 @@ export interface RouteDeps {
   endKeySessions(hosted: HostedRoom, key: import("../rooms/keys.js").InviteKey): void;
 }
 
-export type Method = "GET" | "POST" | "DELETE";
+type Method = "GET" | "POST" | "DELETE";
 
 export interface Ctx {
   req: IncomingMessage;

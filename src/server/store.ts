@@ -10,7 +10,7 @@ import { adoptKey, adoptTokenKey, applyKey, keySharing } from "./store-keys.js";
 import { sharedBuckets } from "../rooms/redis/buckets.js";
 import { authBucketsOf } from "../rooms/redis/expiring-keys.js";
 
-export interface StoreOptions {
+interface StoreOptions {
   /** How often each instance tells the others who is online through it; an entry stops counting after 3 times that
    * (an instance that died). @default AGENT_CHAT_PRESENCE_MS, else 5000 */
   presenceMs?: number;

@@ -12,7 +12,7 @@ import { createSseHub, type SseHub } from "./sse.js";
 import { createWsHub, type WsHub } from "./ws/hub.js";
 import { roomAdmission } from "./ws/admit.js";
 
-export interface RoomTransports {
+interface RoomTransports {
   sse: SseHub;
   polls: PollHub;
   ws: WsHub;

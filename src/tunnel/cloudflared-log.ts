@@ -24,7 +24,7 @@ export const ERROR_LINE_RE = /\b(?:ERR|FTL)\s+(.+)$/;
 /** Symptoms of "this machine cannot reach Cloudflare", to say "check your network" rather than "retry later". */
 export const OFFLINE_RE = /no such host|network is unreachable|i\/o timeout|connection refused|dial tcp|TLS handshake timeout/i;
 
-export type LogEvent =
+type LogEvent =
   | { kind: "url"; url: string }
   | { kind: "ready" }
   | { kind: "fatal"; detail: string }

@@ -15,7 +15,7 @@ export interface CloudflaredRun {
   tail: string[];
 }
 
-export interface StartOptions {
+interface StartOptions {
   bin: string;
   port: number;
   timeoutMs: number;
@@ -26,7 +26,7 @@ export interface StartOptions {
   deadline?: (ms: number, signal: AbortSignal) => Promise<boolean>;
 }
 
-export function cloudflaredArgs(port: number): string[] {
+function cloudflaredArgs(port: number): string[] {
   return ["tunnel", "--no-autoupdate", "--url", `http://127.0.0.1:${port}`];
 }
 

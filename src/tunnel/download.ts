@@ -12,7 +12,7 @@ import { assetName, parseRelease, releaseUrl, type Release } from "./release.js"
 import { extractFromTgz } from "./tar.js";
 
 /** GitHub's releases API for cloudflared; AGENT_CHAT_CLOUDFLARED_BASE replaces it (a mirror, or a test stand-in). */
-export const DEFAULT_BASE = "https://api.github.com/repos/cloudflare/cloudflared";
+const DEFAULT_BASE = "https://api.github.com/repos/cloudflare/cloudflared";
 
 export interface DownloadOptions {
   /** The cache directory (created owner-only); the binary ends up as DIR/cloudflared. */
@@ -154,7 +154,7 @@ export async function downloadCloudflared(opts: DownloadOptions): Promise<string
 }
 
 /** An hour is far longer than any download; a temporary file that old was left by a process killed mid-way. */
-export const ABANDONED_AFTER_MS = 3_600_000;
+const ABANDONED_AFTER_MS = 3_600_000;
 
 function removeAbandoned(dir: string, now = Date.now()): void {
   for (const name of readdirSync(dir)) {

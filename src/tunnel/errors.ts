@@ -1,7 +1,7 @@
 // The one error type the tunnel layer throws. `message` already ends with the hint, so a caller that prints only
 // `err.message` still tells the reader what to do; `hint` is there for callers that format the two apart.
 
-export type TunnelErrorCode = "NO_BINARY" | "DOWNLOAD_FAILED" | "NO_TOKEN" | "START_FAILED" | "TIMEOUT" | "EXITED" | "CANCELLED";
+type TunnelErrorCode = "NO_BINARY" | "DOWNLOAD_FAILED" | "NO_TOKEN" | "START_FAILED" | "TIMEOUT" | "EXITED" | "CANCELLED";
 
 export class TunnelError extends Error {
   readonly code: TunnelErrorCode;

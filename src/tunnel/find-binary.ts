@@ -21,7 +21,7 @@ export const MANUAL_INSTALL =
   "access): `npm install cloudflared && npx cloudflared bin install`. A binary elsewhere: pass --cloudflared PATH or " +
   "set AGENT_CHAT_CLOUDFLARED.";
 
-export const INSTALL_HINT = `${MANUAL_INSTALL} ${ROOM_STILL_UP}`;
+const INSTALL_HINT = `${MANUAL_INSTALL} ${ROOM_STILL_UP}`;
 
 function isExecutable(file: string): boolean {
   try {

@@ -7,12 +7,12 @@ import { openNgrok } from "./ngrok.js";
 import type { InstallOptions } from "./install.js";
 import { openCloudflared } from "./supervisor.js";
 
-export { TunnelError, type TunnelErrorCode } from "./errors.js";
+export { TunnelError } from "./errors.js";
 export { checkStreaming } from "./check-streaming.js";
-export { downloadPolicy, type InstallOptions } from "./install.js";
+export { downloadPolicy } from "./install.js";
 export { progressPrinter } from "./progress.js";
 
-export type TunnelProvider = "cloudflared" | "ngrok";
+type TunnelProvider = "cloudflared" | "ngrok";
 
 /** Every delay the cloudflared supervisor waits on, injectable so tests control time instead of sleeping. */
 export interface TunnelTiming {

@@ -14,7 +14,7 @@ interface NgrokModule {
   forward(config: Record<string, unknown>): Promise<NgrokListener>;
 }
 
-export const NGROK_MODULE = "@ngrok/ngrok";
+const NGROK_MODULE = "@ngrok/ngrok";
 
 export async function openNgrok(
   opts: TunnelOptions,

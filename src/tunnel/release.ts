@@ -12,7 +12,7 @@
 // place as the file, so it catches damage in transit and a wrong or altered file from a proxy or mirror, not a
 // compromised release itself.
 
-export interface ReleaseAsset {
+interface ReleaseAsset {
   name: string;
   size?: number;
   url: string;
@@ -26,7 +26,7 @@ export interface Release {
 }
 
 /** Release file names per platform and CPU, as the `cloudflared` npm package 0.7.3 picks them. */
-export const ASSETS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const ASSETS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   linux: { arm64: "cloudflared-linux-arm64", arm: "cloudflared-linux-arm", x64: "cloudflared-linux-amd64", ia32: "cloudflared-linux-386" },
   darwin: { arm64: "cloudflared-darwin-arm64.tgz", x64: "cloudflared-darwin-amd64.tgz" },
   win32: { x64: "cloudflared-windows-amd64.exe", ia32: "cloudflared-windows-386.exe" },

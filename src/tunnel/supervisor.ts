@@ -7,11 +7,11 @@ import { sleep } from "./sleep.js";
 import type { Tunnel, TunnelOptions, TunnelTiming } from "./index.js";
 
 /** cloudflared drains for up to 30 s on SIGINT by default; a closing room does not wait that long. */
-export const STOP_GRACE_MS = 3000;
+const STOP_GRACE_MS = 3000;
 /** Delays before each restart attempt; bounded, since a quick tunnel that keeps dying will not recover by itself. */
-export const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
+const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
 
-export const DEFAULT_TIMING: TunnelTiming = {
+const DEFAULT_TIMING: TunnelTiming = {
   restartDelaysMs: RESTART_DELAYS_MS,
   stopGraceMs: STOP_GRACE_MS,
   // Unref'd: a pending restart never keeps a closing host up.

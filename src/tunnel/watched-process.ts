@@ -27,7 +27,7 @@ export interface WatchedProcess {
 }
 
 /** How long past the watchdog's own grace period the host waits before killing the watchdog and the group itself. */
-export const BACKSTOP_EXTRA_MS = 3000;
+const BACKSTOP_EXTRA_MS = 3000;
 
 interface Report { pid?: number; exit?: number | null; signal?: string | null; error?: string; stopping?: string }
 

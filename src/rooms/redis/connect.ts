@@ -14,7 +14,7 @@ const common: RedisOptions = {
 };
 
 /** Where a URL points, without its password (for errors and logs). */
-export function shownUrl(url: string): string {
+function shownUrl(url: string): string {
   try {
     const u = new URL(url);
     u.password = "";

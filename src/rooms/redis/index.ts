@@ -20,9 +20,7 @@ import { createMembers, memberKeys } from "./members.js";
 import { createSharedKeys, inviteKeyKeys } from "./keys.js";
 import { createPresence, presenceKey } from "./presence.js";
 
-export { StoreUnreachable } from "./unreachable.js";
-
-export interface RedisStoreOptions {
+interface RedisStoreOptions {
   /** A room's keys outlive the last instance that served it by this long (a crash leaves no reaper). @default 600000 */
   roomTtlMs?: number;
   /** How often each instance says it is alive and renews its rooms' keys. @default 10000 */
@@ -32,7 +30,7 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-export interface SharedRoom {
+interface SharedRoom {
   title: string;
   password: string | null;
   keysOnly: boolean;
@@ -189,5 +187,3 @@ export async function openRedisStore(url: string, o: RedisStoreOptions = {}) {
     },
   };
 }
-
-export type RedisStore = Awaited<ReturnType<typeof openRedisStore>>;

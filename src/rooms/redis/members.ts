@@ -49,7 +49,7 @@ function sameName(json: string, folded: string): boolean {
 export const membersChannel = (prefix: string) => `${prefix}members`;
 
 /** What one instance tells the others about a room's members. */
-export type MemberEvent =
+type MemberEvent =
   | { type: "remove"; name: string; folded: string; tokens: string[] }
   | { type: "unban"; name: string; folded: string }
   | { type: "password"; password: string }
@@ -168,5 +168,3 @@ export function createMembers(cmd: Redis, sub: Redis, o: { prefix: string; insta
     },
   };
 }
-
-export type Members = ReturnType<typeof createMembers>;

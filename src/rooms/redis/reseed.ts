@@ -58,7 +58,7 @@ redis.call('PEXPIRE', KEYS[4], ARGV[1])
 redis.call('SET', KEYS[3], '1', 'PX', 60000)
 return 1`;
 
-export interface ReseedSource {
+interface ReseedSource {
   /** Every room this instance serves, the default one included. */
   rooms(): HostedRoom[];
   /** Put back the room's record where it is gone (the default room's id, password and host token; a created

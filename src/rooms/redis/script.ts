@@ -22,7 +22,7 @@
  * level(spec) reads one and remembers it; waitOf(list) is the longest wait among them (0: each has a token);
  * takeAll() takes one token from every bucket read.
  */
-export const BUCKETS_LUA = `
+const BUCKETS_LUA = `
 local function num(x) return string.format('%.17g', x) end
 local buckets = {}
 local function level(b)

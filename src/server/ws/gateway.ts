@@ -10,7 +10,7 @@ import { closeForStatus, WS_CLOSE } from "../../protocol/ws.js";
 import { errorFrame, FrameError, parseFrame } from "./frames.js";
 import type { WsConn, WsHub, WsSocket } from "./hub.js";
 
-export interface WsGatewayOptions {
+interface WsGatewayOptions {
   /** The room hub for an upgrade path (`/ws`, `/r/<id>/ws`); undefined: no such room. May throw a RoomError. */
   resolve(pathname: string): WsHub | undefined;
   /** serve --redis: learn from Redis the room a request URL names (created on another instance) before `resolve`. */
@@ -256,8 +256,6 @@ export function createWsGateway(o: WsGatewayOptions) {
   return gateway;
 }
 
-export type WsGateway = ReturnType<typeof createWsGateway>;
-
 // --- internal ---
 
 /** A browser sends Origin: it must be this server's own page (same host), or a host the server is reached by. */
@@ -286,7 +284,7 @@ function refuseUpgrade(socket: Duplex, err: unknown) {
 }
 
 /** A close reason is at most 123 bytes of UTF-8 (the WebSocket layer throws on more): cut on a character boundary. */
-export function closeReason(text: string): string {
+function closeReason(text: string): string {
   if (Buffer.byteLength(text) <= 123) return text;
   let out = "";
   for (const ch of text) {

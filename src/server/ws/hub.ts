@@ -39,7 +39,7 @@ export interface WsConn {
   replies?: Promise<void>;
 }
 
-export interface WsHubOptions {
+interface WsHubOptions {
   /** Who a join makes the socket (admit.ts: POST /join's rules). @default a token's participant, or the name joined */
   admit?: Admit;
   /** Unsent output per socket before it is closed as a slow consumer. */
