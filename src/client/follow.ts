@@ -33,6 +33,10 @@ export interface FollowOptions {
 
 /** Resolves when `signal` aborts; rejects with a CliError when the room refuses us (removed, bad credentials). */
 export async function follow(o: FollowOptions): Promise<"aborted"> {
+  // AGENT_CHAT_OPEN_TIMEOUT_MS: how long a socket's `joined` or a stream's first bytes may take before the next
+  // transport takes over. 3 s suits a person's link; a very slow room (or a test suite on a loaded machine, where the
+  // room itself may be stalled for seconds) would otherwise fall back for good without anything being wrong.
+  o = { ...o, openTimeoutMs: o.openTimeoutMs ?? (Number(process.env.AGENT_CHAT_OPEN_TIMEOUT_MS) || undefined) };
   const log = o.log ?? (() => {});
   const st = { cursor: o.after, connectedOnce: false, backoff: 0 };
   let polling = !!o.poll;

@@ -56,7 +56,8 @@ describe("listen", () => {
 
   it("falls back to long-poll when a proxy holds the whole stream back", async () => {
     const proxy = await bufferingProxy(room.port, { mode: "all" });
-    const l = start(["listen", "--url", proxy.url, "--password", room.password, "--json"], { home: h.home });
+    // The CLI's own 3-s wait for the stream's first bytes (the kit's default is 30 s, for loaded machines).
+    const l = start(["listen", "--url", proxy.url, "--password", room.password, "--json"], { home: h.home, env: { AGENT_CHAT_OPEN_TIMEOUT_MS: "3000" } });
     try {
       await l.waitFor(/switched to long-poll/, { from: "stderr" });
       for (let i = 0; i < 5; i++) await post(`buffered ${i}`);

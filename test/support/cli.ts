@@ -18,11 +18,16 @@ export interface Result {
   stderr: string;
 }
 
-/** A clean environment: no AGENT_CHAT_* from the caller, the given state dir, no colours. */
+/**
+ * A clean environment: no AGENT_CHAT_* from the caller, the given state dir, no colours. The live view waits 30 s,
+ * not 3, for a socket's `joined` or a stream's first bytes: the room under test shares a loaded machine and can stall
+ * for seconds, and a CLI that fell back to another transport for good would fail the tests that expect the socket.
+ * A test of that fallback sets AGENT_CHAT_OPEN_TIMEOUT_MS itself.
+ */
 export function cliEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AGENT_CHAT_") && !k.startsWith("npm_")) env[k] = v;
-  return { ...env, AGENT_CHAT_HOME: home, NO_COLOR: "1", ...extra };
+  return { ...env, AGENT_CHAT_HOME: home, NO_COLOR: "1", AGENT_CHAT_OPEN_TIMEOUT_MS: "30000", ...extra };
 }
 
 /**
