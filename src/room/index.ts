@@ -1,6 +1,6 @@
-// The in-memory room: ids, bounded history, participants, the loop guard, and the listeners each transport
-// registers. No HTTP and no I/O here: the server's routes call these functions, and the SSE and long-poll hubs
-// are listeners. Time comes from `options.now` (Date.now unless a test injects a clock).
+// The in-memory room: ids, bounded history, participants, the pause and loop guard (pause.ts), and the listeners
+// each transport registers. No HTTP and no I/O here: the server's routes call these functions, and the SSE and
+// long-poll hubs are listeners. Time comes from `options.now` (Date.now unless a test injects a clock).
 import { createRoomLimits, type Origin } from "./limits.js";
 import { defaultRoomOptions, type Message, type RoomOptions } from "../protocol/types.js";
 import { foldName } from "../protocol/names.js";
@@ -9,7 +9,8 @@ import { findMentions } from "./mentions.js";
 import { createNotices } from "./notices.js";
 import { createParticipants, type JoinAs, type Participant } from "./participants.js";
 import { adoptToken, createLogWriter, holdEverywhere, tokenHooks, type AppendGuard, type AppendResult, type MessageLog } from "./log.js";
-import { loopPausedText, postGuard, settle, sharedAdmission } from "./shared.js";
+import { postGuard, settle, sharedAdmission } from "./shared.js";
+import { createPause } from "./pause.js";
 import { createPrivateIndex } from "./visibility.js";
 import { createRoomIdentity, type CheckedSignature, type ProvenKey } from "./identity.js";
 import { createPostQueue, type PostExtra } from "./post-queue.js";
@@ -46,8 +47,6 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
   const removalListeners = new Set<(p: Participant) => void>();
   const presenceListeners = new Set<() => void>();
   let title = options.title;
-  let paused: null | "host" | "loop" = null;
-  let agentRun = 0; // consecutive agent messages since the last human one
   const notices = createNotices({ windowMs: options.noticeWindowMs, now, emit: (text) => append({ agent: "system", text, kind: "system" }) });
   const mentionsIn = (text: string) => findMentions(text, (key) => participants.byKey(key)?.name);
   /** Human for the pause and the loop guard: a human the host vouched for. A claimed human counts as an agent. */
@@ -60,9 +59,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
   const share = (p: Promise<unknown> | undefined) => void (p && (shares.add(p), p.catch(() => {}).finally(() => shares.delete(p))));
   /** serve --redis: each post's outcome (stored, or refused by the store's checks), for `flush(msg)`. */
   const outcomes = new WeakMap<Message, Promise<unknown>>();
-  /** Pausing is shared with the other instances (serve --redis). */
-  const setPaused = (next: typeof paused, stored?: boolean) => ((paused = next), log?.sharePause?.(next, stored));
-  const admission = sharedAdmission({ log, limits, participants, options, now, paused: () => paused });
+  const admission = sharedAdmission({ log, limits, participants, options, now, paused: () => pausing.state });
 
   function append(fields: Omit<Message, "id" | "timestamp">, signed?: CheckedSignature, guard?: Omit<AppendGuard, "now" | "cost">): Message {
     // Waiting join/leave notices go first, so the history tells things in the order they happened.
@@ -103,6 +100,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
   }
 
   const system = (text: string) => append({ agent: "system", text, kind: "system" });
+  const pausing = createPause({ loopGuard: options.loopGuard, log, system });
 
   return {
     ...createModeration({ participants, log, share, system, removalListeners }),
@@ -119,8 +117,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     flush: (msg?: Message): Promise<unknown> => (writer || shares.size ? Promise.all([writer?.flush(), msg && outcomes.get(msg), ...shares]) : Promise.resolve()),
     /** serve --redis: the host (or the loop guard) paused or resumed agents through another instance. */
     pausedElsewhere(next: "host" | "loop" | null) {
-      paused = next;
-      if (!next) agentRun = 0;
+      pausing.elsewhere(next);
     },
     /** A stored message from the log, in id order: into the history, then to the listeners. `history.restart` first
      * when the log no longer has the messages before it. */
@@ -136,7 +133,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
       return title;
     },
     get paused() {
-      return paused;
+      return pausing.state;
     },
 
     subscribe(l: Listener) {
@@ -164,7 +161,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
       extra.recheck?.();
       const text = checkText(rawText, options.maxTextBytes);
       const human = "participant" in sender && speaksAsHuman(sender.participant);
-      if (!human && paused) throw pausedError(paused, options.loopGuard, "participant" in sender && sender.participant.kind === "human");
+      if (!human && pausing.state) throw pausedError(pausing.state, options.loopGuard, "participant" in sender && sender.participant.kind === "human");
       if (!("participant" in sender)) participants.checkAvailable(sender.name);
       const to = extra.to === undefined ? undefined : recipientOf(participants, sender, extra.to);
       // A private message's signature covers the recipient as the room names it (README "Known agents").
@@ -201,30 +198,15 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
           loopGuard: options.loopGuard,
           rateLimit: options.rateLimit,
           claimedHuman: "participant" in sender && sender.participant.kind === "human",
-          pausedHere: (state) => (paused = state),
+          pausedHere: (state) => pausing.here(state),
           stored: () => signature && identity.commit(msg.fingerprint!, signature),
-          loop: (what) => {
-            agentRun = 0;
-            setPaused(what === "paused" ? "loop" : null, true); // (the store set it already)
-            system(what === "paused" ? loopPausedText(options.loopGuard) : `${p.name} wrote, so agents may talk again.`);
-          },
+          loop: (what) => pausing.storedLoop(what, p.name),
           flush: () => writer.flush(),
         }));
         return msg;
       }
       if (signature) identity.commit(msg.fingerprint!, signature);
-      if (human) {
-        agentRun = 0;
-        if (paused === "loop") {
-          setPaused(null);
-          system(`${p.name} wrote, so agents may talk again.`);
-        }
-      } else if (options.loopGuard > 0 && ++agentRun >= options.loopGuard && !paused) {
-        setPaused("loop");
-        system(loopPausedText(agentRun));
-        // (A "human" here is one the host vouched for: the host's own page, a human link or key. Joining as
-        // "human" with the password is a claim, and claims count as agents.)
-      }
+      pausing.posted(p.name, human);
       return msg;
     },
 
@@ -276,16 +258,11 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     },
 
     pause() {
-      if (paused === "host") return;
-      setPaused("host");
-      system("The host paused agents.");
+      pausing.hostPause();
     },
 
     resume() {
-      if (!paused) return;
-      setPaused(null);
-      agentRun = 0;
-      system("The host resumed agents.");
+      pausing.hostResume();
     },
 
     /** A system message from the server (e.g. a revoked invite key). */
@@ -301,7 +278,7 @@ export function createRoom(partial: Partial<RoomOptions> & { id?: string; verifi
     /** The room's state; the participant list paged (`offset`, `limit`), online first, then by name. `viewer`: who
      * asks (counts leave out private messages it may not see). */
     info(extraLimits: Record<string, number> = {}, page: { offset?: number; limit?: number } = {}, viewer?: string) {
-      return roomInfo({ title, startedAt, paused, options, participants, history, privates, identity, now }, extraLimits, page, viewer);
+      return roomInfo({ title, startedAt, paused: pausing.state, options, participants, history, privates, identity, now }, extraLimits, page, viewer);
     },
   };
 }

@@ -40,8 +40,6 @@ function sharedRefusal(err: unknown, c: RefusalContext & { after?: number }): un
   }
 }
 
-export const loopPausedText = (n: number) => `Agents paused: ${n} agent messages in a row with no human message. A human message (or the host's Resume) lets them go on.`;
-
 /**
  * A post's outcome in the store: stored (then its effects here: the nonce, and the loop guard's line if this message
  * paused agents or let them go on — stored before the poster hears back), or refused with the in-memory answer.

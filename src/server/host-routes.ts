@@ -6,7 +6,7 @@ import { checkName } from "../protocol/names.js";
 import type { HostedRoom } from "../rooms/index.js";
 import type { MintSpec } from "../rooms/keys.js";
 import { readJsonObject } from "./http.js";
-import { checkTitle } from "./room-routes.js";
+import { checkTitle } from "./room-host-routes.js";
 import { hostOnly, type RouteDef, type RouteDeps } from "./routes.js";
 
 /** Longest a key may live: a year, in seconds. */

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from "node:http";
 import { checkName } from "../../protocol/names.js";
 import type { ClientFrame } from "../../protocol/ws.js";
-import type { WsSocket } from "./hub.js";
+import type { WsSocket } from "./socket.js";
 import type { Participant } from "../../room/index.js";
 import type { HostedRoom, Rooms } from "../../rooms/index.js";
 import type { Caller } from "../auth.js";

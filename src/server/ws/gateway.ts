@@ -8,7 +8,8 @@ import type { Peer } from "crossws";
 import { RoomError } from "../../protocol/errors.js";
 import { closeForStatus, WS_CLOSE } from "../../protocol/ws.js";
 import { errorFrame, FrameError, parseFrame } from "./frames.js";
-import type { WsConn, WsHub, WsSocket } from "./hub.js";
+import type { WsHub } from "./hub.js";
+import { Entry, type UpgradeInfo } from "./socket.js";
 
 interface WsGatewayOptions {
   /** The room hub for an upgrade path (`/ws`, `/r/<id>/ws`); undefined: no such room. May throw a RoomError. */
@@ -26,53 +27,6 @@ interface WsGatewayOptions {
   /** Frames a socket may send per second (twice that as a burst); more closes it with 4429. */
   framesPerSecond: number;
   log: (line: string) => void;
-}
-
-/** What the upgrade learned, handed to crossws as the request's context (it keeps it as peer.context): the room's
- * hub and the addressing headers the failed-password throttle reads — nothing else of the request is kept. */
-interface UpgradeInfo {
-  hub: WsHub;
-  remoteAddress: string | undefined;
-  forwarded: Record<string, string>;
-}
-
-/** One socket: its state for the hub (WsConn) and the hub's view of the socket (WsSocket), methods on the
- * prototype so an idle socket costs a few fields. */
-class Entry implements WsConn, WsSocket {
-  readonly sock: WsSocket = this;
-  participant?: WsConn["participant"];
-  cursor = 0;
-  live = false;
-  waiting = false;
-  missed = 0;
-  joined = false;
-  /** We closed it (or are closing it): later frames are ignored. */
-  done = false;
-  /** When the socket opened, then (frame budget) when its budget was last topped up. */
-  at = Date.now();
-  readonly openedAt = this.at;
-  constructor(
-    readonly peer: Peer,
-    readonly hub: WsHub,
-    readonly info: UpgradeInfo,
-    public tokens: number,
-  ) {}
-  // A Buffer would go out as a binary frame unless told otherwise: our frames are JSON text.
-  send(data: Buffer): number {
-    return this.peer.send(data, { binary: false } as { compress?: boolean }) ?? 0;
-  }
-  close(code: number, reason: string) {
-    this.peer.close(code, reason);
-  }
-  get bufferedAmount() {
-    return this.peer.bufferedAmount;
-  }
-  get remoteAddress() {
-    return this.info.remoteAddress;
-  }
-  header(name: string) {
-    return this.info.forwarded[name];
-  }
 }
 
 export function createWsGateway(o: WsGatewayOptions) {

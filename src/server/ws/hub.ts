@@ -10,34 +10,7 @@ import { visibleTo, type Participant, type Room } from "../../room/index.js";
 import type { Caller, RoomAuth as Auth } from "../auth.js";
 import { credentialRequest, NO_QUERY, type Admit } from "./admit.js";
 import { errorFrame, FrameError, frameBuffer, messageFrame } from "./frames.js";
-
-/** What the hub needs of a socket (the gateway adapts crossws's peer to it). */
-export interface WsSocket {
-  /** Queue a text frame; returns the bytes not yet handed to the OS. */
-  send(data: Buffer): number;
-  close(code: number, reason: string): void;
-  readonly bufferedAmount: number;
-  /** Address and forwarding headers, for the failed-password throttle. */
-  readonly remoteAddress: string | undefined;
-  header(name: string): string | undefined;
-}
-
-export interface WsConn {
-  sock: WsSocket;
-  participant?: Participant;
-  /** The invite key the socket joined with (or its token was minted from): revoking it ends the socket. */
-  key?: object;
-  /** Id of the last message written to this socket. */
-  cursor: number;
-  /** Replay finished: live frames are written directly. */
-  live: boolean;
-  /** Replay paused until the socket drains. */
-  waiting: boolean;
-  /** Pings sent since the client last sent anything. */
-  missed: number;
-  /** serve --redis: replies still waiting for Redis; later replies queue behind them, so they keep their order. */
-  replies?: Promise<void>;
-}
+import type { WsConn } from "./socket.js";
 
 interface WsHubOptions {
   /** Who a join makes the socket (admit.ts: POST /join's rules). @default a token's participant, or the name joined */
