@@ -5,27 +5,13 @@ import { hash, randomBytes } from "node:crypto";
 import { RoomError } from "../protocol/errors.js";
 import type { KeyInfo } from "../protocol/rooms.js";
 
-export interface InviteKey {
-  keyId: string;
+/** A key as the room keeps it: the fields GET …/keys shows (KeyInfo, where each is described) with the expiry in ms,
+ * plus what is never shown — the secret's hash, the tokens minted from it. */
+export interface InviteKey extends Omit<KeyInfo, "expiresAt" | "expired"> {
   /** SHA-256 (hex) of the secret. */
   hash: string;
-  label: string;
-  /** Fixed at mint, or pinned at first use. */
-  name: string | null;
-  /** Fixed at mint, or pinned at first use. */
-  kind: "agent" | "human" | null;
-  /** Joins (POST /join) allowed; null: unlimited. */
-  uses: number | null;
-  used: number;
-  /** The name the key was first used under, and when. */
-  claimedBy: string | null;
-  claimedAt: string | null;
-  createdAt: string;
   /** ms since the epoch; null: never. */
   expiresAt: number | null;
-  revoked: boolean;
-  /** Pinned to this agent key's fingerprint: a join must prove that key (README "Known agents"). */
-  fingerprint: string | null;
   /** SHA-256 (hex) of every participant token minted from this key. */
   tokens: Set<string>;
   /** SHA-256 (hex) of the token its latest join minted (a key holds one session). */
