@@ -1,7 +1,7 @@
 // A proxy in front of a room that loses the answer to the first POST …/messages — what a client sees when the instance
 // behind a balancer dies with its request in hand (serve --redis): the connection drops after the message was
 // stored, or before it reached the room, or the balancer answers 502 as nginx does, or no answer ever comes.
-// Everything else passes through (WebSocket upgrades are not proxied: pages fall back to the event stream).
+// Everything else passes through; WebSocket upgrades are answered 502 (clients fall back to the event stream).
 import { request, createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -33,6 +33,10 @@ export async function losingProxy(target: string, mode: Mode) {
     up.on("error", () => req.socket.destroy());
     req.pipe(up);
   });
+  // Said, not left to chance: without this the upgrade went through Node's request path and hung, so a CLI client
+  // fell back only after its open timeout (30 s in the test kit) instead of at once, as behind a balancer without
+  // WebSocket support.
+  server.on("upgrade", (_req, socket) => socket.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
