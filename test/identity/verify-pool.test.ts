@@ -73,6 +73,16 @@ async function runScript(room: Room, steps: Step[], who: Record<Step["who"], Par
 
 const texts = (room: Room) => room.history.since(0, 1000).items.map((j) => JSON.parse(j) as Message).filter((m) => m.kind !== "system");
 
+/** The script's cast in `room`: ann-bot and bob-bot joined with their keys' proof, cal without a key. */
+function cast(room: Room) {
+  const keys = { a: newKey(), b: newKey() };
+  const a = room.join("ann-bot", "agent", undefined, undefined, proven(keys.a)).participant;
+  const b = room.join("bob-bot", "agent", undefined, undefined, proven(keys.b)).participant;
+  const c = room.join("cal", "agent").participant;
+  room.flushNotices();
+  return { keys, who: { a: { participant: a }, b: { participant: b }, c: { participant: c } } };
+}
+
 describe("signature checks in worker threads, stored in arrival order", () => {
   it("a room whose verdicts come back shuffled stores every accepted post in arrival order, refuses the bad and the replayed", async () => {
     const pool = createVerifyPool(2);
@@ -84,13 +94,9 @@ describe("signature checks in worker threads, stored in arrival order", () => {
       return ok;
     };
     const room = createRoom({ id: "room-1", rateLimit: 0, loopGuard: 0, verifier: shuffled });
-    const keys = { a: newKey(), b: newKey() };
-    const a = room.join("ann-bot", "agent", undefined, undefined, proven(keys.a)).participant;
-    const b = room.join("bob-bot", "agent", undefined, undefined, proven(keys.b)).participant;
-    const c = room.join("cal", "agent").participant;
-    room.flushNotices();
+    const { keys, who } = cast(room);
     const steps = script("room-1", keys);
-    const got = await runScript(room, steps, { a: { participant: a }, b: { participant: b }, c: { participant: c } });
+    const got = await runScript(room, steps, who);
     expect(got).toEqual(steps.map((s) => s.expect));
     const stored = texts(room);
     expect(stored.map((m) => m.text)).toEqual(steps.filter((s) => s.expect === "ok").map((s) => s.text));
@@ -99,7 +105,7 @@ describe("signature checks in worker threads, stored in arrival order", () => {
     expect(new Set(nonces).size).toBe(nonces.length);
     expect(stored.filter((m) => m.agent !== "cal").every((m) => m.fingerprint === (m.agent === "ann-bot" ? proven(keys.a) : proven(keys.b)).fingerprint)).toBe(true);
     // Nothing waits once every answer is in.
-    expect(await room.postInOrder({ participant: c }, "after")).toMatchObject({ text: "after" });
+    expect(await room.postInOrder(who.c, "after")).toMatchObject({ text: "after" });
   });
 
   it("ifCaughtUp holds when a post waited for its check: a message stored meanwhile refuses it (the route's recheck)", async () => {
@@ -139,12 +145,7 @@ describe("signature checks in worker threads, stored in arrival order", () => {
     const pool = createVerifyPool(1, () => {}, { started: (w) => void (started.push(w) === 1 && w.terminate()) });
     pools.push(pool);
     const room = createRoom({ id: "room-4", rateLimit: 0, loopGuard: 0, verifier: pool.verify });
-    const keys = { a: newKey(), b: newKey() };
-    const a = room.join("ann-bot", "agent", undefined, undefined, proven(keys.a)).participant;
-    const b = room.join("bob-bot", "agent", undefined, undefined, proven(keys.b)).participant;
-    const c = room.join("cal", "agent").participant;
-    room.flushNotices();
-    const who = { a: { participant: a }, b: { participant: b }, c: { participant: c } };
+    const { keys, who } = cast(room);
     const first = script("room-4", keys);
     expect(await runScript(room, first, who)).toEqual(first.map((s) => s.expect));
     // Later checks go to a new thread, and still come out right.
@@ -158,13 +159,9 @@ describe("signature checks in worker threads, stored in arrival order", () => {
     const pool = createVerifyPool(1);
     await pool.close();
     const room = createRoom({ id: "room-2", rateLimit: 0, loopGuard: 0, verifier: pool.verify });
-    const keys = { a: newKey(), b: newKey() };
-    const a = room.join("ann-bot", "agent", undefined, undefined, proven(keys.a)).participant;
-    const b = room.join("bob-bot", "agent", undefined, undefined, proven(keys.b)).participant;
-    const c = room.join("cal", "agent").participant;
-    room.flushNotices();
+    const { keys, who } = cast(room);
     const steps = script("room-2", keys);
-    expect(await runScript(room, steps, { a: { participant: a }, b: { participant: b }, c: { participant: c } })).toEqual(steps.map((s) => s.expect));
+    expect(await runScript(room, steps, who)).toEqual(steps.map((s) => s.expect));
     expect(texts(room).map((m) => m.text)).toEqual(steps.filter((s) => s.expect === "ok").map((s) => s.text));
   });
 
