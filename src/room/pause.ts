@@ -6,7 +6,7 @@
 // changes arrive through `elsewhere`.
 import type { MessageLog } from "./log.js";
 
-export type PauseState = null | "host" | "loop";
+type PauseState = null | "host" | "loop";
 
 const loopPausedText = (n: number) => `Agents paused: ${n} agent messages in a row with no human message. A human message (or the host's Resume) lets them go on.`;
 

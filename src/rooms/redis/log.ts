@@ -23,6 +23,16 @@ import type { SharedParticipant } from "../../room/participants.js";
 export const channelOf = (prefix: string) => `${prefix}messages`;
 /** Pauses and resumes: "<room id> <instance id> <state>". */
 export const pausesOf = (prefix: string) => `${prefix}pauses`;
+/**
+ * Record chain hashes ("<id> <hash>", scored by id) with the key's expiry in the same step: a hash recorded after the
+ * room was closed (or the last instance deleted everything) must not leave a key that nothing renews. The poster
+ * (one hash per message) and reseed.ts (the ones Redis lost) both write them here, so the entry's form is one.
+ */
+export function recordChain(redis: Redis, chainKey: string, ttlMs: number, hashes: [id: number, hash: string][]) {
+  const entries = hashes.flatMap(([id, hash]) => [id, `${id} ${hash}`]);
+  return redis.multi().zadd(chainKey, ...entries).pexpire(chainKey, ttlMs).exec();
+}
+
 export const roomKeys = (prefix: string, roomId: string) => ({
   seq: `${prefix}room:${roomId}:seq`,
   log: `${prefix}room:${roomId}:log`,
@@ -107,9 +117,7 @@ export function linkRoom(redis: Redis, roomId: string, room: Room, o: { prefix: 
   /** The poster records its message's chain hash, for instances that start after the ones before it are dropped. */
   function recordHash(id: number) {
     const hash = room.identity.hashAt(id);
-    // With its expiry in the same step: a hash recorded after the room was closed (or the last instance deleted
-    // everything) must not leave a key that nothing renews.
-    if (hash !== undefined) redis.multi().zadd(keys.chain, id, `${id} ${hash}`).pexpire(keys.chain, o.ttlMs).exec().catch(() => {});
+    if (hash !== undefined) recordChain(redis, keys.chain, o.ttlMs, [[id, hash]]).catch(() => {});
   }
 
   function drain() {

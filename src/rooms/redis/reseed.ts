@@ -22,7 +22,7 @@ import type { HostedRoom } from "../index.js";
 import { foldName } from "../../protocol/names.js";
 import type { Message } from "../../protocol/types.js";
 import { jsonCost } from "../../room/history.js";
-import { roomKeys } from "./log.js";
+import { recordChain, roomKeys } from "./log.js";
 import { reseedMarker } from "./expiring-keys.js";
 import { unavailable } from "./unavailable.js";
 
@@ -157,12 +157,12 @@ export function watchRestarts(cmd: Redis, prefix: string, cap: number, src: Rese
     // The chain hashes too (script.ts, "the hash chain's anchor"), the one before the first message put back
     // included: an instance that starts later goes on from the same chain (test/redis/append-shared.test.ts).
     const first = slice.next - slice.items.length + 1;
-    const chain: (string | number)[] = [];
+    const chain: [number, string][] = [];
     for (let k = first - 1; k <= slice.next; k++) {
       const hash = h.room.identity.hashAt(k);
-      if (hash !== undefined && k > 0) chain.push(k, `${k} ${hash}`);
+      if (hash !== undefined && k > 0) chain.push([k, hash]);
     }
-    if (done === 1 && chain.length) await cmd.multi().zadd(keys.chain, ...chain).pexpire(keys.chain, ttlMs).exec();
+    if (done === 1 && chain.length) await recordChain(cmd, keys.chain, ttlMs, chain);
     return done;
   }
 
