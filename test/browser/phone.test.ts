@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestRoom, type TestRoom } from "../support/room.js";
-import { CHROMIUM, PHONES, describeBrowser, httpAgent, joinAs, launch, watch, patientPolls } from "./helpers.js";
+import { ACTION_TIMEOUT_MS, CHROMIUM, PHONES, describeBrowser, httpAgent, joinAs, launch, watch, patientPolls } from "./helpers.js";
 
 patientPolls();
 
@@ -35,7 +35,7 @@ describeBrowser("web UI: on a phone — notifications, installing, the header", 
 
   it("#5 a mention while the tab is hidden is shown by the service worker, even where new Notification() is refused", async () => {
     const ctx = await browser.newContext({ ...PHONES[1], permissions: ["notifications"] });
-    ctx.setDefaultTimeout(10_000);
+    ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     // As on Android Chrome: the page's own constructor throws; only a service worker may show notifications.
     // What the page asks for is also written down (window.__asked), without reading the browser's notification list:
     // Chromium's getNotifications() drops a notification for good when it is asked while that notification is being
@@ -138,7 +138,7 @@ describeBrowser("web UI: on a phone — notifications, installing, the header", 
   for (const view of PHONES) {
     it(`#7 at ${view.label}: the header shows the whole room name and a one-word state; nothing scrolls sideways`, async () => {
       const ctx = await browser.newContext(view);
-      ctx.setDefaultTimeout(10_000);
+      ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
       const page = await ctx.newPage();
       problems.push(watch(page));
       await joinAs(page, `${room.url}/#password=${encodeURIComponent(room.password)}`, `Vi-${view.label.replace(/\W/g, "")}`);
