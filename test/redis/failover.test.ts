@@ -3,7 +3,7 @@
 // nothing. Redis restarts mid-run: posts answer 503 STORE_UNAVAILABLE meanwhile, streams stay open, and everyone
 // catches up by themselves once it is back, with no accepted message lost and no id reused.
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { NGINX, REDIS_SERVER, describeRedis, resumingStream, startInstance, startNginx, startRedis, tempDir, type Instance, type Msg, type TestRedis } from "./helpers.js";
+import { NGINX, REDIS_SERVER, describeRedis, postRetrying503, resumingStream, startInstance, startNginx, startRedis, tempDir, type Instance, type Msg, type TestRedis } from "./helpers.js";
 
 const post = (url: string, password: string, agent: string, text: string) =>
   fetch(url + "/messages", { method: "POST", headers: { "x-room-password": password, "content-type": "application/json" }, body: JSON.stringify({ agent, text }) });
@@ -95,12 +95,7 @@ describeRedis(
       // below would catch a duplicate).
       for (let i = 1; i < 10; i++) {
         const at = [a, b, c][i % 3]!.url;
-        let res = await post(at, "pw", "p-w", `after ${i}`);
-        for (const until = Date.now() + 30_000; res.status === 503 && Date.now() < until; ) {
-          await new Promise((r) => setTimeout(r, 200));
-          res = await post(at, "pw", "p-w", `after ${i}`);
-        }
-        expect(res.status).toBe(201);
+        expect(await postRetrying503(() => post(at, "pw", "p-w", `after ${i}`))).toBe(201);
       }
 
       const log = await history(a.url, "pw");

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BIN, cliEnv, killProcessesOf } from "../support/cli.js";
 import { sseParser } from "../support/sse.mjs";
 
@@ -263,3 +263,19 @@ export function resumingStream(urls: () => string, password: string) {
 
 /** Every message from `agent`-prefixed posters, as texts in order. */
 export const textsOf = (ms: Msg[], prefix = "p") => ms.filter((m) => m.agent.startsWith(prefix)).map((m) => m.text);
+
+/**
+ * A post sent as a client sends it while the instances come back from a Redis restart: each reconnects on its own
+ * schedule, and one not back yet answers 503 STORE_UNAVAILABLE with Retry-After, which means "not stored", so the
+ * client sends it again after a pause (a client's retry pause, not a wait for something to happen), for up to 30 s.
+ * Any other 503 fails here; the final answer's status is returned for the caller to check.
+ */
+export async function postRetrying503(send: () => Promise<Response>): Promise<number> {
+  for (const until = Date.now() + 30_000; ; ) {
+    const res = await send();
+    if (res.status !== 503 || Date.now() >= until) return res.status;
+    expect(((await res.json()) as { error?: { code?: string } }).error?.code, "a 503 while Redis comes back").toBe("STORE_UNAVAILABLE");
+    expect(res.headers.get("retry-after"), "the 503's Retry-After").toMatch(/^\d+$/);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

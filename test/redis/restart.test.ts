@@ -6,7 +6,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { foldName } from "../../src/protocol/names.js";
-import { describeRedis, resumingStream, startInstance, startRedis, tempDir, type Instance, type Msg, type TestRedis } from "./helpers.js";
+import { describeRedis, postRetrying503, resumingStream, startInstance, startRedis, tempDir, type Instance, type Msg, type TestRedis } from "./helpers.js";
 
 const post = (url: string, headers: Record<string, string>, agent: string, text: string) =>
   fetch(url + "/messages", { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ agent, text }) });
@@ -68,12 +68,7 @@ describeRedis("Redis restarted without persistence", () => {
       // answer fails the test; the exact log below would catch a duplicate.
       for (let i = 1; i < 10; i++) {
         const at = [a, b, c][i % 3]!.url;
-        let res = await post(at, pw, "p-w", `after ${i}`);
-        for (const until = Date.now() + 30_000; res.status === 503 && Date.now() < until; ) {
-          await new Promise((r) => setTimeout(r, 200)); // a client's retry pause, not a wait for something to happen
-          res = await post(at, pw, "p-w", `after ${i}`);
-        }
-        expect(res.status).toBe(201);
+        expect(await postRetrying503(() => post(at, pw, "p-w", `after ${i}`))).toBe(201);
       }
       const log = await history(a.url, pw);
       const after = log.filter((m) => m.id > top);
